@@ -1,0 +1,148 @@
+// The inventory snapshot: what vCenter looked like at one instant, as plain data.
+// Everything Bascule decides (preflight findings, plans, plan hashes) is a pure function of this
+// snapshot, the topology and the replication status, so it must hold every fact those rules read.
+// Ids are vSphere managed-object ids (moref values such as `vm-42`); the type is implied by the field.
+
+export type PowerState = 'poweredOn' | 'poweredOff' | 'suspended';
+export type VmConnectionState = 'connected' | 'disconnected' | 'orphaned' | 'inaccessible' | 'invalid';
+export type HostConnectionState = 'connected' | 'disconnected' | 'notResponding';
+
+export interface CdromBacking {
+  /** Datastore id the ISO lives on; null for a client device or host device. */
+  datastore: string | null;
+  /** `[datastore] path/file.iso`, or the device name. */
+  path: string;
+  connected: boolean;
+}
+
+export interface InventoryVm {
+  id: string;
+  name: string;
+  instanceUuid: string;
+  powerState: PowerState;
+  connectionState: VmConnectionState;
+  /** Host id the VM is registered on; null when vCenter does not report one (orphaned VMs). */
+  host: string | null;
+  /** Resource pool id; null for templates. */
+  resourcePool: string | null;
+  /** Datastore ids holding any of the VM's files (disks, vmx, swap). */
+  datastores: string[];
+  /** `[datastore] dir/name.vmx` */
+  vmxPath: string;
+  numCpu: number;
+  memoryMb: number;
+  /** VMware Tools answers (`guestToolsRunning`); a clean shutdown needs it. */
+  toolsRunning: boolean;
+  cdroms: CdromBacking[];
+  hasSnapshots: boolean;
+  template: boolean;
+  /** Custom attribute values and tags by name (tags as `tag:<category>` → tag name). */
+  attributes: Record<string, string>;
+}
+
+export interface InventoryHost {
+  id: string;
+  name: string;
+  /** Cluster id; null for a standalone host. */
+  cluster: string | null;
+  connectionState: HostConnectionState;
+  inMaintenance: boolean;
+  cpuCores: number;
+  /** Total CPU capacity in MHz (cores × MHz per core). */
+  cpuMhz: number;
+  memoryMb: number;
+  /** Datastore ids mounted and accessible on this host. */
+  datastores: string[];
+}
+
+export interface InventoryDatastore {
+  id: string;
+  name: string;
+  type: string;
+  capacityBytes: number;
+  freeBytes: number;
+  accessible: boolean;
+  /** VMFS UUID; null for NFS and other non-VMFS datastores. */
+  vmfsUuid: string | null;
+  /** Host ids that mount it. */
+  hosts: string[];
+}
+
+export interface AntiAffinityRule {
+  name: string;
+  enabled: boolean;
+  /** VM ids kept on different hosts: the VMs back each other up. */
+  vms: string[];
+}
+
+export interface VmGroup {
+  name: string;
+  vms: string[];
+}
+
+export interface InventoryCluster {
+  id: string;
+  name: string;
+  /** Root resource pool of the cluster: where registered VMs go. */
+  resourcePool: string;
+  hosts: string[];
+  drsEnabled: boolean;
+  haEnabled: boolean;
+  /** HA admission control: number of host failures to tolerate, when configured that way. */
+  haHostFailuresTolerated: number | null;
+  antiAffinityRules: AntiAffinityRule[];
+  vmGroups: VmGroup[];
+}
+
+export interface InventoryDatacenter {
+  id: string;
+  name: string;
+  /** Folder where VMs are registered. */
+  vmFolder: string;
+}
+
+export interface Inventory {
+  /** ISO 8601 time the snapshot was taken. */
+  takenAt: string;
+  /** vCenter instance UUID, so snapshots from two vCenters are never mixed up. */
+  vcenter: string;
+  datacenters: InventoryDatacenter[];
+  clusters: InventoryCluster[];
+  hosts: InventoryHost[];
+  datastores: InventoryDatastore[];
+  vms: InventoryVm[];
+}
+
+/** Lookup tables built once per snapshot; rules use them instead of scanning arrays. */
+export interface InventoryIndex {
+  vm: Map<string, InventoryVm>;
+  vmByName: Map<string, InventoryVm>;
+  host: Map<string, InventoryHost>;
+  datastore: Map<string, InventoryDatastore>;
+  datastoreByName: Map<string, InventoryDatastore>;
+  cluster: Map<string, InventoryCluster>;
+  clusterByName: Map<string, InventoryCluster>;
+  /** Datastore id → ids of VMs with files on it. */
+  vmsOnDatastore: Map<string, string[]>;
+}
+
+export function indexInventory(inv: Inventory): InventoryIndex {
+  const vmsOnDatastore = new Map<string, string[]>();
+  for (const vm of inv.vms) {
+    for (const ds of vm.datastores) {
+      const list = vmsOnDatastore.get(ds);
+      if (list) list.push(vm.id);
+      else vmsOnDatastore.set(ds, [vm.id]);
+    }
+  }
+  return {
+    vm: new Map(inv.vms.map((v) => [v.id, v])),
+    vmByName: new Map(inv.vms.map((v) => [v.name, v])),
+    host: new Map(inv.hosts.map((h) => [h.id, h])),
+    datastore: new Map(inv.datastores.map((d) => [d.id, d])),
+    datastoreByName: new Map(inv.datastores.map((d) => [d.name, d])),
+    cluster: new Map(inv.clusters.map((c) => [c.id, c])),
+    clusterByName: new Map(inv.clusters.map((c) => [c.name, c])),
+    vmsOnDatastore,
+  };
+}
