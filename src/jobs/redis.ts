@@ -1,0 +1,43 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import { BasculeError } from '../domain/errors.js';
+
+// BullMQ needs `maxRetriesPerRequest: null` on connections that block (workers); plain commands use
+// the same so that a Redis restart during a maintenance night stalls Bascule instead of failing
+// the run: steps are checkpointed, and the worker resumes when Redis answers again.
+
+export const KEY_PREFIX = 'bascule';
+
+export function createRedis(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true, ...options });
+}
+
+/** Connects and checks the server answers, so start-up fails fast with a useful message. */
+export async function connectRedis(url: string, options: RedisOptions = {}): Promise<Redis> {
+  const redis = createRedis(url, { ...options, retryStrategy: (n) => (n > 3 ? null : 200 * n) });
+  try {
+    await redis.connect();
+    await redis.ping();
+  } catch (err) {
+    redis.disconnect();
+    throw new BasculeError('REDIS_UNREACHABLE', `cannot reach Redis at ${redactUrl(url)}: ${String(err)}`, {
+      hint: 'Start Redis (with AOF and maxmemory-policy noeviction) or set REDIS_URL, then start again.',
+      retryable: true,
+      cause: err,
+    });
+  }
+  // After start-up, keep reconnecting forever: a worker must ride out a Redis restart.
+  redis.options.retryStrategy = (n) => Math.min(n * 200, 5_000);
+  return redis;
+}
+
+/** Redis URLs may carry a password; logs and messages only ever show host and port. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    if (u.username) u.username = '***';
+    return u.toString();
+  } catch {
+    return '(invalid URL)';
+  }
+}

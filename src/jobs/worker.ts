@@ -1,0 +1,63 @@
+import { randomUUID } from 'node:crypto';
+import { type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { isBasculeError } from '../domain/errors.js';
+import type { Logger } from '../log.js';
+import { startHeartbeat } from './heartbeat.js';
+import { KEY_PREFIX } from './redis.js';
+
+// The worker process: one BullMQ Worker per queue, sharing one Redis connection factory. Several
+// worker processes on several machines may run at once; BullMQ hands each job to one of them and
+// gives a stalled job (its worker died) to another.
+
+export interface QueueProcessor {
+  queue: string;
+  concurrency: number;
+  process(job: Job, log: Logger): Promise<unknown>;
+}
+
+export interface RunningWorker {
+  id: string;
+  close(): Promise<void>;
+}
+
+export function startWorkers(options: {
+  redis: Redis;
+  processors: QueueProcessor[];
+  log: Logger;
+}): RunningWorker {
+  const id = randomUUID();
+  const log = options.log.child({ workerId: id });
+  const workers = options.processors.map((p) => {
+    const worker = new Worker(
+      p.queue,
+      async (job) => {
+        const jobLog = log.child({ queue: p.queue, jobId: job.id, runId: job.data?.runId });
+        try {
+          return await p.process(job, jobLog);
+        } catch (err) {
+          // Errors the domain marks non-retryable must not be retried by BullMQ (a wrong state
+          // on an array will not fix itself by trying again).
+          if (isBasculeError(err) && !err.retryable) {
+            jobLog.error({ code: err.code, err: err.message }, 'job failed, not retryable');
+            throw new UnrecoverableError(`[${err.code}] ${err.toUserText()}`);
+          }
+          jobLog.warn({ err: err instanceof Error ? err.message : String(err) }, 'job failed, may be retried');
+          throw err;
+        }
+      },
+      { connection: options.redis.duplicate(), prefix: KEY_PREFIX, concurrency: p.concurrency, autorun: true },
+    );
+    worker.on('error', (err) => log.error({ queue: p.queue, err: err.message }, 'worker connection error'));
+    return worker;
+  });
+  const heartbeat = startHeartbeat(options.redis, { id, queues: options.processors.map((p) => p.queue) });
+  return {
+    id,
+    async close() {
+      // Worker.close() waits for the jobs in hand to finish their current step and return.
+      await Promise.all(workers.map((w) => w.close()));
+      await heartbeat.stop().catch(() => undefined);
+    },
+  };
+}
