@@ -101,7 +101,20 @@ export const defaultTaskDurationsMs: Record<string, number> = {
   ResolveMultipleUnresolvedVmfsVolumes: 2_000,
 };
 
-const roles = ['web', 'app', 'db', 'ldap', 'mail', 'proxy', 'git', 'wiki', 'moodle', 'dns', 'radius', 'print'];
+const roles = [
+  'web',
+  'app',
+  'db',
+  'ldap',
+  'mail',
+  'proxy',
+  'git',
+  'wiki',
+  'moodle',
+  'dns',
+  'radius',
+  'print',
+];
 
 function hex(n: number, width: number): string {
   return n.toString(16).padStart(width, '0').slice(-width);
@@ -115,7 +128,8 @@ function hex(n: number, width: number): string {
 export function buildLabModel(options: LabModelOptions = {}): LabModel {
   const size = options.size ?? 'small';
   const [a, b] = options.sites ?? ['site5', 'lognes'];
-  const preset = size === 'large' ? { vms: 5_000, hosts: 40, datastores: 200 } : { vms: 24, hosts: 6, datastores: 8 };
+  const preset =
+    size === 'large' ? { vms: 5_000, hosts: 40, datastores: 200 } : { vms: 24, hosts: 6, datastores: 8 };
   const nHosts = options.hosts ?? preset.hosts;
   const nDatastores = options.datastores ?? preset.datastores;
   const nVms = options.vms ?? preset.vms;
@@ -232,7 +246,9 @@ export function buildLabModel(options: LabModelOptions = {}): LabModel {
     const pairNo = pair ? nextName(`${role}-pair`).replace(/^.*-/, '') : '';
     const names: string[] = [];
     for (let m = 0; m < members; m++) {
-      const vmName = pair ? `${role}${Number(pairNo)}-0${m + 1}` : `${role}-${String(vmIndex + 1).padStart(2, '0')}`;
+      const vmName = pair
+        ? `${role}${Number(pairNo)}-0${m + 1}`
+        : `${role}-${String(vmIndex + 1).padStart(2, '0')}`;
       const vmDs = m === 0 ? ds : (sameKind.find((d) => d.name !== ds.name) as LabDatastore);
       const host = siteHosts[(vmIndex + m) % siteHosts.length] as LabHost;
       const cpu = [1, 2, 2, 4, 4, 8][vmIndex % 6] as number;
@@ -291,7 +307,13 @@ export function buildLabModel(options: LabModelOptions = {}): LabModel {
  * without VMware Tools, one with a snapshot, one with an ISO from the non-replicated library, and
  * a VM with disks on two datastores.
  */
-function decorateSmallLab(vms: LabVm[], rules: LabRule[], datastores: LabDatastore[], a: string, b: string): void {
+function decorateSmallLab(
+  vms: LabVm[],
+  rules: LabRule[],
+  datastores: LabDatastore[],
+  a: string,
+  b: string,
+): void {
   const cold = datastores.filter((d) => d.site === a && d.method === 'storwize');
   const first = cold[0];
   const second = cold[1] ?? cold[0];

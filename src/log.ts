@@ -1,4 +1,4 @@
-import { pino, type Logger } from 'pino';
+import { type Logger, pino } from 'pino';
 
 // Structured JSON logs on stdout (one object per line), so a log shipper or `jq` can follow a run
 // by its run id. Secrets never reach the logger: configuration is logged by key names only, and
@@ -6,7 +6,11 @@ import { pino, type Logger } from 'pino';
 
 export type { Logger };
 
-export function createLogger(options: { level: string; name: string; destination?: NodeJS.WritableStream }): Logger {
+export function createLogger(options: {
+  level: string;
+  name: string;
+  destination?: NodeJS.WritableStream;
+}): Logger {
   return pino(
     {
       name: options.name,

@@ -34,7 +34,9 @@ export function createBot(deps: BotDeps): Bot {
     });
   }
   const logger = boltLogger(log);
-  const clientOptions = slack.apiUrl ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` } : {};
+  const clientOptions = slack.apiUrl
+    ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` }
+    : {};
   let mode: Bot['mode'];
   let receiver: SocketModeReceiver | HTTPReceiver;
   if (slack.appToken) {

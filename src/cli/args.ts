@@ -1,4 +1,4 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { UsageError } from '../domain/errors.js';
 
 type Options = NonNullable<ParseArgsConfig['options']>;

@@ -64,11 +64,15 @@ export async function main(argv: string[], ctx: Partial<CliContext> = {}): Promi
 
 function reportError(err: unknown, command: CliCommand, ctx: CliContext): number {
   if (err instanceof UsageError) {
-    ctx.stderr.write(`bascule ${command.name.join(' ')}: ${err.message}\nUsage:\n  ${command.usage.split('\n').join('\n  ')}\n`);
+    ctx.stderr.write(
+      `bascule ${command.name.join(' ')}: ${err.message}\nUsage:\n  ${command.usage.split('\n').join('\n  ')}\n`,
+    );
     return EXIT.usage;
   }
   if (err instanceof ConfigError) {
-    ctx.stderr.write(`bascule: ${err.message}\n${err.problems.map((p) => `  - ${p}\n`).join('')}${err.hint ?? ''}\n`);
+    ctx.stderr.write(
+      `bascule: ${err.message}\n${err.problems.map((p) => `  - ${p}\n`).join('')}${err.hint ?? ''}\n`,
+    );
     return EXIT.failure;
   }
   if (err instanceof BasculeError) {
@@ -76,6 +80,8 @@ function reportError(err: unknown, command: CliCommand, ctx: CliContext): number
     return EXIT.failure;
   }
   const message = err instanceof Error ? (err.stack ?? err.message) : String(err);
-  ctx.stderr.write(`bascule: unexpected error: ${message}\nThis is a bug in Bascule; please report it with the output above.\n`);
+  ctx.stderr.write(
+    `bascule: unexpected error: ${message}\nThis is a bug in Bascule; please report it with the output above.\n`,
+  );
   return EXIT.failure;
 }

@@ -6,11 +6,20 @@ import type { Topology } from './schema.js';
 // a pure function of the env object, so tests pass their own.
 
 const envSchema = z.object({
-  SLACK_BOT_TOKEN: z.string().regex(/^xox[bp]-/, 'a bot token starting with xoxb-').optional(),
-  SLACK_APP_TOKEN: z.string().regex(/^xapp-/, 'an app-level token starting with xapp-').optional(),
+  SLACK_BOT_TOKEN: z
+    .string()
+    .regex(/^xox[bp]-/, 'a bot token starting with xoxb-')
+    .optional(),
+  SLACK_APP_TOKEN: z
+    .string()
+    .regex(/^xapp-/, 'an app-level token starting with xapp-')
+    .optional(),
   SLACK_SIGNING_SECRET: z.string().min(8).optional(),
   SLACK_API_URL: z.url().optional(),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'a URL such as redis://127.0.0.1:6379').default('redis://127.0.0.1:6379'),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'a URL such as redis://127.0.0.1:6379')
+    .default('redis://127.0.0.1:6379'),
   BASCULE_CONFIG: z.string().min(1).default('config/sites.yaml'),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

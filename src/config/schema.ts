@@ -10,7 +10,9 @@ const name = z
   .min(1)
   .max(63)
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'letters, digits, ".", "_" or "-", starting with a letter or digit');
-const envName = z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as VCENTER_PASSWORD');
+const envName = z
+  .string()
+  .regex(/^[A-Z_][A-Z0-9_]*$/, 'an environment variable name such as VCENTER_PASSWORD');
 const httpsUrl = z.url({ protocol: /^https?$/, error: 'a URL such as https://vcenter.example.edu/sdk' });
 const slackUser = z.string().regex(/^[UW][A-Z0-9]{2,}$/, 'a Slack user id such as U024BE7LH');
 const slackGroup = z.string().regex(/^S[A-Z0-9]{2,}$/, 'a Slack user-group id such as SAZ94GDB8');
@@ -20,10 +22,11 @@ const sha256Thumbprint = z
   .regex(/^([0-9A-Fa-f]{2}:){31}[0-9A-Fa-f]{2}$/, 'a SHA-256 thumbprint as 32 hex pairs separated by ":"');
 const sshFingerprint = z
   .string()
-  .regex(/^SHA256:[A-Za-z0-9+/]{43}=?$/, 'an OpenSSH SHA-256 fingerprint such as SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8');
-const duration = z
-  .string()
-  .regex(/^\d+(s|m|h|d)$/, 'a duration such as 90s, 30m, 2h or 7d');
+  .regex(
+    /^SHA256:[A-Za-z0-9+/]{43}=?$/,
+    'an OpenSSH SHA-256 fingerprint such as SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8',
+  );
+const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'a duration such as 90s, 30m, 2h or 7d');
 
 const vcenter = z.strictObject({
   url: httpsUrl,
@@ -66,7 +69,10 @@ const dellDsm = z.strictObject({
   url: httpsUrl,
   userEnv: envName,
   passwordEnv: envName,
-  apiVersion: z.string().regex(/^\d+\.\d+$/, 'a DSM REST version such as 4.1').default('4.1'),
+  apiVersion: z
+    .string()
+    .regex(/^\d+\.\d+$/, 'a DSM REST version such as 4.1')
+    .default('4.1'),
   caFile: z.string().min(1).optional(),
 });
 
@@ -176,7 +182,12 @@ const notifications = z
     reminders: z.array(duration).default(['7d', '1d', '1h']),
     startPromptLead: duration.default('2h'),
   })
-  .default({ timezone: 'Europe/Paris', announceChannels: [], reminders: ['7d', '1d', '1h'], startPromptLead: '2h' });
+  .default({
+    timezone: 'Europe/Paris',
+    announceChannels: [],
+    reminders: ['7d', '1d', '1h'],
+    startPromptLead: '2h',
+  });
 
 const limits = z
   .strictObject({
@@ -186,7 +197,12 @@ const limits = z
     /** After the shutdown timeout, power off (true) or stop the unit and ask (false). */
     forceOffAfterTimeout: z.boolean().default(true),
   })
-  .default({ concurrentDatastores: 4, vmotionsPerHost: 2, shutdownTimeout: '5m', forceOffAfterTimeout: true });
+  .default({
+    concurrentDatastores: 4,
+    vmotionsPerHost: 2,
+    shutdownTimeout: '5m',
+    forceOffAfterTimeout: true,
+  });
 
 const bootGroup = z.strictObject({
   name: z.string().min(1),

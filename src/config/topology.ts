@@ -60,7 +60,8 @@ export function crossCheck(t: Topology): string[] {
   if (t.sites.length !== 2) problems.push(`sites: exactly two sites are supported, found ${t.sites.length}`);
 
   const arrays = new Map(t.arrays.map((a) => [a.name, a]));
-  for (const d of duplicates(t.arrays.map((a) => a.name))) problems.push(`arrays: array "${d}" is defined twice`);
+  for (const d of duplicates(t.arrays.map((a) => a.name)))
+    problems.push(`arrays: array "${d}" is defined twice`);
   t.arrays.forEach((a, i) => {
     const at = `arrays[${i}]`;
     if (a.type !== 'dell-dsm' && !siteNames.includes(a.site)) {
@@ -72,19 +73,24 @@ export function crossCheck(t: Topology): string[] {
       }
       if (a.partner !== undefined) {
         const p = arrays.get(a.partner);
-        if (!p || p.type !== 'storwize') {
+        if (p?.type !== 'storwize') {
           problems.push(`${at}.partner: "${a.partner}" is not a storwize array in arrays`);
         } else if (p.site === a.site) {
-          problems.push(`${at}.partner: "${a.partner}" is on the same site "${a.site}"; expected the other site`);
+          problems.push(
+            `${at}.partner: "${a.partner}" is on the same site "${a.site}"; expected the other site`,
+          );
         }
       }
     }
     if (a.type === 'zerto') {
       const hasUser = a.userEnv !== undefined && a.passwordEnv !== undefined;
       const hasClient = a.clientIdEnv !== undefined && a.clientSecretEnv !== undefined;
-      if (a.auth === 'session' && !hasUser) problems.push(`${at}: auth "session" needs userEnv and passwordEnv`);
+      if (a.auth === 'session' && !hasUser)
+        problems.push(`${at}: auth "session" needs userEnv and passwordEnv`);
       if (a.auth === 'keycloak' && !hasUser && !hasClient) {
-        problems.push(`${at}: auth "keycloak" needs clientIdEnv and clientSecretEnv, or userEnv and passwordEnv`);
+        problems.push(
+          `${at}: auth "keycloak" needs clientIdEnv and clientSecretEnv, or userEnv and passwordEnv`,
+        );
       }
     }
   });
@@ -99,9 +105,13 @@ export function crossCheck(t: Topology): string[] {
     }
     const a = arrays.get(p.array);
     if (!a) {
-      problems.push(`${at}.array: unknown array "${p.array}"; expected one of ${[...arrays.keys()].join(', ') || '(none defined)'}`);
+      problems.push(
+        `${at}.array: unknown array "${p.array}"; expected one of ${[...arrays.keys()].join(', ') || '(none defined)'}`,
+      );
     } else if (a.type !== expectedArrayType[p.method]) {
-      problems.push(`${at}.array: "${p.array}" is a ${a.type} array; method "${p.method}" needs a ${expectedArrayType[p.method]} array`);
+      problems.push(
+        `${at}.array: "${p.array}" is a ${a.type} array; method "${p.method}" needs a ${expectedArrayType[p.method]} array`,
+      );
     }
     if (p.method === 'storwize') {
       const both = p.relationship !== undefined && p.consistencyGroup !== undefined;
@@ -112,7 +122,8 @@ export function crossCheck(t: Topology): string[] {
     protectedDatastores.push(...protectionDatastores(p));
   });
   for (const d of duplicates(unitIds)) problems.push(`protection: "${d}" is protected twice`);
-  for (const d of duplicates(protectedDatastores)) problems.push(`protection: datastore "${d}" appears in two protection entries`);
+  for (const d of duplicates(protectedDatastores))
+    problems.push(`protection: datastore "${d}" appears in two protection entries`);
 
   t.redundancy.groups.forEach((g, i) => {
     for (const d of duplicates(g.vms)) problems.push(`redundancy.groups[${i}].vms: "${d}" is listed twice`);
@@ -144,31 +155,27 @@ function protectionDatastores(p: ProtectionConfig): string[] {
   return p.method === 'zerto' ? p.datastores : [p.datastore];
 }
 
+function unitRef(p: ProtectionConfig): ProtectedUnit['ref'] {
+  if (p.method === 'zerto') return { kind: 'vpg', name: p.vpg };
+  if (p.method === 'live-volume') return { kind: 'live-volume', name: p.liveVolume };
+  return p.consistencyGroup
+    ? { kind: 'consistency-group', name: p.consistencyGroup }
+    : { kind: 'relationship', name: p.relationship ?? '' };
+}
+
 /** The protected units of the topology, in configuration order. */
 export function protectedUnits(t: Topology): ProtectedUnit[] {
   return t.protection.map((p) => {
     const peer = t.sites.find((s) => s.name !== p.site);
-    const base = {
+    return {
       id: unitId(p),
+      method: p.method,
       homeSite: p.site,
       peerSite: peer ? peer.name : p.site,
       datastores: protectionDatastores(p),
       array: p.array,
+      ref: unitRef(p),
     };
-    switch (p.method) {
-      case 'storwize':
-        return {
-          ...base,
-          method: 'storwize',
-          ref: p.consistencyGroup
-            ? { kind: 'consistency-group', name: p.consistencyGroup }
-            : { kind: 'relationship', name: p.relationship ?? '' },
-        };
-      case 'live-volume':
-        return { ...base, method: 'live-volume', ref: { kind: 'live-volume', name: p.liveVolume } };
-      case 'zerto':
-        return { ...base, method: 'zerto', ref: { kind: 'vpg', name: p.vpg } };
-    }
   });
 }
 

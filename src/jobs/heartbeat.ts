@@ -16,11 +16,19 @@ export interface WorkerInfo {
   queues: string[];
 }
 
-export function startHeartbeat(redis: Redis, info: Omit<WorkerInfo, 'host' | 'pid' | 'startedAt'>): {
+export function startHeartbeat(
+  redis: Redis,
+  info: Omit<WorkerInfo, 'host' | 'pid' | 'startedAt'>,
+): {
   info: WorkerInfo;
   stop(): Promise<void>;
 } {
-  const full: WorkerInfo = { ...info, host: hostname(), pid: process.pid, startedAt: new Date().toISOString() };
+  const full: WorkerInfo = {
+    ...info,
+    host: hostname(),
+    pid: process.pid,
+    startedAt: new Date().toISOString(),
+  };
   const beat = () => redis.set(key(full.id), JSON.stringify(full), 'EX', TTL_SECONDS);
   void beat().catch(() => undefined);
   // A missed beat while Redis restarts is harmless: the next one re-creates the key.

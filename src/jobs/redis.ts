@@ -8,7 +8,12 @@ import { BasculeError } from '../domain/errors.js';
 export const KEY_PREFIX = 'bascule';
 
 export function createRedis(url: string, options: RedisOptions = {}): Redis {
-  return new Redis(url, { maxRetriesPerRequest: null, enableReadyCheck: true, lazyConnect: true, ...options });
+  return new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    lazyConnect: true,
+    ...options,
+  });
 }
 
 /** Connects and checks the server answers, so start-up fails fast with a useful message. */

@@ -42,11 +42,19 @@ export function startWorkers(options: {
             jobLog.error({ code: err.code, err: err.message }, 'job failed, not retryable');
             throw new UnrecoverableError(`[${err.code}] ${err.toUserText()}`);
           }
-          jobLog.warn({ err: err instanceof Error ? err.message : String(err) }, 'job failed, may be retried');
+          jobLog.warn(
+            { err: err instanceof Error ? err.message : String(err) },
+            'job failed, may be retried',
+          );
           throw err;
         }
       },
-      { connection: options.redis.duplicate(), prefix: KEY_PREFIX, concurrency: p.concurrency, autorun: true },
+      {
+        connection: options.redis.duplicate(),
+        prefix: KEY_PREFIX,
+        concurrency: p.concurrency,
+        autorun: true,
+      },
     );
     worker.on('error', (err) => log.error({ queue: p.queue, err: err.message }, 'worker connection error'));
     return worker;

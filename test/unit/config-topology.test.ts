@@ -48,24 +48,76 @@ describe('sites.yaml validation', () => {
 
   const broken: Array<[string, (d: Doc) => void, RegExp]> = [
     ['a missing site', (d) => d.sites.pop(), /sites: .*two sites/],
-    ['an unknown key (typo)', (d) => Object.assign(d.limits, { concurentDatastores: 8 }), /limits: unknown key "concurentDatastores"/],
-    ['a bad vCenter URL', (d) => Object.assign(d.sites[0]!.vcenter, { url: 'vcenter.example.edu' }), /sites\[0\]\.vcenter\.url: /],
-    ['approvals required 0', (d) => Object.assign(d.approvals, { required: 0 }), /approvals\.required: at least 1/],
+    [
+      'an unknown key (typo)',
+      (d) => Object.assign(d.limits, { concurentDatastores: 8 }),
+      /limits: unknown key "concurentDatastores"/,
+    ],
+    [
+      'a bad vCenter URL',
+      (d) => Object.assign(d.sites[0]!.vcenter, { url: 'vcenter.example.edu' }),
+      /sites\[0\]\.vcenter\.url: /,
+    ],
+    [
+      'approvals required 0',
+      (d) => Object.assign(d.approvals, { required: 0 }),
+      /approvals\.required: at least 1/,
+    ],
     [
       'a duplicate datastore',
       (d) => d.protection.push({ ...d.protection[0], relationship: 'rc_other' }),
       /protection: .*SAN5-PROD-01.*(twice|two protection)/,
     ],
-    ['protection pointing at an unknown array', (d) => Object.assign(d.protection[0]!, { array: 'v9000' }), /protection\[0\]\.array: unknown array "v9000"/],
-    ['a method on the wrong kind of array', (d) => Object.assign(d.protection[2]!, { array: 'v7000-site5' }), /protection\[2\]\.array: .*storwize array; method "live-volume" needs a dell-dsm/],
-    ['protection on an unknown site', (d) => Object.assign(d.protection[1]!, { site: 'site6' }), /protection\[1\]\.site: unknown site "site6"/],
-    ['a host key that is not a SHA-256 fingerprint', (d) => Object.assign(d.arrays[0]!, { hostKeySha256: 'MD5:aa:bb' }), /arrays\[0\]\.hostKeySha256: /],
-    ['a secret written in the file', (d) => Object.assign(d.sites[0]!.vcenter, { password: 'hunter2' }), /sites\[0\]\.vcenter: unknown key "password"/],
-    ['a storwize unit with both relationship and group', (d) => Object.assign(d.protection[0]!, { consistencyGroup: 'cg_x' }), /protection\[0\]: set exactly one of relationship or consistencyGroup/],
-    ['a bad duration', (d) => Object.assign(d.limits, { shutdownTimeout: '5 minutes' }), /limits\.shutdownTimeout: a duration/],
-    ['an invalid redundancy pattern', (d) => Object.assign(d.redundancy, { namePattern: '^(web' }), /redundancy\.namePattern: a valid regular expression/],
-    ['a storwize partner on the same site', (d) => Object.assign(d.arrays[1]!, { site: 'site5' }), /arrays\[0\]\.partner: .*same site/],
-    ['more approvals than approvers', (d) => Object.assign(d.approvals, { required: 3 }), /approvals\.required: 3 approvals needed but only 2/],
+    [
+      'protection pointing at an unknown array',
+      (d) => Object.assign(d.protection[0]!, { array: 'v9000' }),
+      /protection\[0\]\.array: unknown array "v9000"/,
+    ],
+    [
+      'a method on the wrong kind of array',
+      (d) => Object.assign(d.protection[2]!, { array: 'v7000-site5' }),
+      /protection\[2\]\.array: .*storwize array; method "live-volume" needs a dell-dsm/,
+    ],
+    [
+      'protection on an unknown site',
+      (d) => Object.assign(d.protection[1]!, { site: 'site6' }),
+      /protection\[1\]\.site: unknown site "site6"/,
+    ],
+    [
+      'a host key that is not a SHA-256 fingerprint',
+      (d) => Object.assign(d.arrays[0]!, { hostKeySha256: 'MD5:aa:bb' }),
+      /arrays\[0\]\.hostKeySha256: /,
+    ],
+    [
+      'a secret written in the file',
+      (d) => Object.assign(d.sites[0]!.vcenter, { password: 'hunter2' }),
+      /sites\[0\]\.vcenter: unknown key "password"/,
+    ],
+    [
+      'a storwize unit with both relationship and group',
+      (d) => Object.assign(d.protection[0]!, { consistencyGroup: 'cg_x' }),
+      /protection\[0\]: set exactly one of relationship or consistencyGroup/,
+    ],
+    [
+      'a bad duration',
+      (d) => Object.assign(d.limits, { shutdownTimeout: '5 minutes' }),
+      /limits\.shutdownTimeout: a duration/,
+    ],
+    [
+      'an invalid redundancy pattern',
+      (d) => Object.assign(d.redundancy, { namePattern: '^(web' }),
+      /redundancy\.namePattern: a valid regular expression/,
+    ],
+    [
+      'a storwize partner on the same site',
+      (d) => Object.assign(d.arrays[1]!, { site: 'site5' }),
+      /arrays\[0\]\.partner: .*same site/,
+    ],
+    [
+      'more approvals than approvers',
+      (d) => Object.assign(d.approvals, { required: 3 }),
+      /approvals\.required: 3 approvals needed but only 2/,
+    ],
   ];
 
   it.each(broken)('refuses %s, naming the key', (_label, mutate, expected) => {
@@ -75,7 +127,9 @@ describe('sites.yaml validation', () => {
   });
 
   it('refuses YAML with a duplicate key', () => {
-    expect(problemsOf('sites: []\nsites: []\n').join('\n')).toMatch(/sites.yaml: .*[Mm]ap keys must be unique/);
+    expect(problemsOf('sites: []\nsites: []\n').join('\n')).toMatch(
+      /sites.yaml: .*[Mm]ap keys must be unique/,
+    );
   });
 
   it('never echoes secret values from the environment', () => {

@@ -26,7 +26,12 @@ export const command: CliCommand = {
     const bot = createBot({ slack: options.slack, port: options.port, topology, redis, log });
     await bot.start();
     log.info(
-      { mode: bot.mode, port: bot.mode === 'http' ? options.port : undefined, redis: redactUrl(options.redisUrl), sites: topology.sites.map((s) => s.name) },
+      {
+        mode: bot.mode,
+        port: bot.mode === 'http' ? options.port : undefined,
+        redis: redactUrl(options.redisUrl),
+        sites: topology.sites.map((s) => s.name),
+      },
       'bascule web started',
     );
     await untilSignal(log);
