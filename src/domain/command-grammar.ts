@@ -157,13 +157,13 @@ function noExtra(positionals: string[], expected: number, usage: string): void {
 
 function parseMove(verb: 'migrate' | 'preflight', tokens: string[], ctx: GrammarContext): Command {
   const usage = usages[verb];
-  const spec = {
+  const spec: Record<string, 'value' | 'boolean'> = {
     to: 'value',
     datastore: 'value',
     mode: 'value',
     'no-force-off': 'boolean',
-    ...(verb === 'migrate' ? { 'dry-run': 'boolean', at: 'value' } : {}),
-  } as const;
+  };
+  if (verb === 'migrate') Object.assign(spec, { 'dry-run': 'boolean', at: 'value' });
   const { positionals, values } = readFlags(tokens, spec, usage);
   noExtra(positionals, 1, usage);
   const site = checkSite(positionals[0], 'the site to empty (e.g. site5)', ctx, usage);
