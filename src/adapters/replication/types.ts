@@ -57,5 +57,10 @@ export interface ZertoReplicationAdapter extends ReplicationAdapter {
   commit(unit: ProtectedUnit, options?: ActionOptions): Promise<ReplicationStatus>;
   rollback(unit: ProtectedUnit, options?: ActionOptions): Promise<ReplicationStatus>;
   startFailoverTest(unit: ProtectedUnit, options?: ActionOptions): Promise<ReplicationStatus>;
-  stopFailoverTest(unit: ProtectedUnit, success: boolean, summary: string, options?: ActionOptions): Promise<ReplicationStatus>;
+  stopFailoverTest(
+    unit: ProtectedUnit,
+    success: boolean,
+    summary: string,
+    options?: ActionOptions,
+  ): Promise<ReplicationStatus>;
 }
