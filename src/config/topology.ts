@@ -58,6 +58,14 @@ export function crossCheck(t: Topology): string[] {
   const siteNames = t.sites.map((s) => s.name);
   for (const d of duplicates(siteNames)) problems.push(`sites: site "${d}" is defined twice`);
   if (t.sites.length !== 2) problems.push(`sites: exactly two sites are supported, found ${t.sites.length}`);
+  // One vCenter over a stretched layer-2 network, as in the field report: a cold move registers
+  // the VMs in the same inventory on the other side. Cross-vCenter moves are not supported.
+  const vcenters = new Set(t.sites.map((s) => new URL(s.vcenter.url).host));
+  if (vcenters.size > 1) {
+    problems.push(
+      `sites[1].vcenter.url: both sites must use the same vCenter (found ${[...vcenters].join(' and ')}); cross-vCenter moves are not supported`,
+    );
+  }
 
   const arrays = new Map(t.arrays.map((a) => [a.name, a]));
   for (const d of duplicates(t.arrays.map((a) => a.name)))
