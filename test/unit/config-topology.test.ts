@@ -114,6 +114,11 @@ describe('sites.yaml validation', () => {
       /arrays\[0\]\.partner: .*same site/,
     ],
     [
+      'two different vCenters',
+      (d) => Object.assign(d.sites[1]!.vcenter, { url: 'https://vc-lognes.example.edu/sdk' }),
+      /sites\[1\]\.vcenter\.url: both sites must use the same vCenter/,
+    ],
+    [
       'more approvals than approvers',
       (d) => Object.assign(d.approvals, { required: 3 }),
       /approvals\.required: 3 approvals needed but only 2/,
