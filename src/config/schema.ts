@@ -74,6 +74,8 @@ const dellDsm = z.strictObject({
     .regex(/^\d+\.\d+$/, 'a DSM REST version such as 4.1')
     .default('4.1'),
   caFile: z.string().min(1).optional(),
+  /** Storage Center name or serial number → site, so "primaryStorageCenter" names a site. */
+  storageCenters: z.record(z.string().min(1), name).default({}),
 });
 
 const zerto = z.strictObject({

@@ -90,6 +90,20 @@ export function crossCheck(t: Topology): string[] {
         }
       }
     }
+    if (a.type === 'dell-dsm') {
+      for (const [sc, scSite] of Object.entries(a.storageCenters)) {
+        if (!siteNames.includes(scSite)) {
+          problems.push(
+            `${at}.storageCenters.${sc}: unknown site "${scSite}"; expected one of ${siteNames.join(', ')}`,
+          );
+        }
+      }
+      const used = t.protection.some((p) => p.array === a.name && p.method === 'live-volume');
+      const mapped = new Set(Object.values(a.storageCenters));
+      if (used && !siteNames.every((s) => mapped.has(s))) {
+        problems.push(`${at}.storageCenters: map the Storage Center of each site (name or serial → site)`);
+      }
+    }
     if (a.type === 'zerto') {
       const hasUser = a.userEnv !== undefined && a.passwordEnv !== undefined;
       const hasClient = a.clientIdEnv !== undefined && a.clientSecretEnv !== undefined;

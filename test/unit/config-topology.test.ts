@@ -119,6 +119,11 @@ describe('sites.yaml validation', () => {
       /sites\[1\]\.vcenter\.url: both sites must use the same vCenter/,
     ],
     [
+      'a Live Volume array without its Storage Centers',
+      (d) => Object.assign(d.arrays[2]!, { storageCenters: { 'SC-SITE5': 'site5' } }),
+      /arrays\[2\]\.storageCenters: map the Storage Center of each site/,
+    ],
+    [
       'more approvals than approvers',
       (d) => Object.assign(d.approvals, { required: 3 }),
       /approvals\.required: 3 approvals needed but only 2/,
