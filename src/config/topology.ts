@@ -201,10 +201,4 @@ export function protectedUnits(t: Topology): ProtectedUnit[] {
   });
 }
 
-/** Duration strings from the config ("90s", "30m", "2h", "7d") in milliseconds. */
-export function durationMs(d: string): number {
-  const m = /^(\d+)(s|m|h|d)$/.exec(d);
-  if (!m) throw new Error(`not a duration: ${d}`);
-  const unit = { s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'];
-  return Number(m[1]) * unit;
-}
+export { durationMs } from '../domain/duration.js';
