@@ -24,6 +24,11 @@ export function zertoArrayName(site: string): string {
   return `zvm-${site}`;
 }
 
+/** The site whose ZVM the lab's Zerto stand-in is (its default: the model's second site). */
+export function zertoSite(model: LabModel): string {
+  return model.sites[1] ?? model.sites[0] ?? 'site';
+}
+
 interface ConfigInput {
   model: LabModel;
   endpoints: LabEndpoints;
@@ -33,7 +38,6 @@ interface ConfigInput {
 function protection(model: LabModel, endpoints: LabEndpoints): Array<Record<string, unknown>> {
   const storwizeOf = (site: string) =>
     endpoints.storwize.arrays.find((a) => a.site === site)?.name ?? `v7000-${site}`;
-  const other = (site: string) => model.sites.find((s) => s !== site) ?? site;
   const out: Array<Record<string, unknown>> = [];
   for (const d of model.datastores) {
     if (d.method === 'storwize') {
@@ -50,12 +54,11 @@ function protection(model: LabModel, endpoints: LabEndpoints): Array<Record<stri
         liveVolume: d.liveVolume,
       });
     } else if (d.method === 'zerto' && d.vpg !== undefined) {
-      // VPG actions go to the ZVM of the recovery site.
       out.push({
         vpg: d.vpg,
         site: d.site,
         method: 'zerto',
-        array: zertoArrayName(other(d.site)),
+        array: zertoArrayName(zertoSite(model)),
         datastores: [d.name],
       });
     }
@@ -77,11 +80,13 @@ export function labTopology({ model, endpoints, caFile }: ConfigInput): Record<s
     hostKeySha256: a.hostKeySha256,
     partner: endpoints.storwize.arrays.find((b) => b.site !== a.site)?.name,
   }));
-  // One Zerto stand-in plays the paired ZVMs: either site's ZVM sees every VPG of the pair.
-  const zvms = model.sites.map((site) => ({
-    name: zertoArrayName(site),
+  // One Zerto stand-in plays the ZVM of the model's second site (its /v1/localsite). In a paired
+  // Zerto install that ZVM manages the VPGs of both directions, so every VPG uses it; declaring it
+  // a second time as the other site's ZVM would make Bascule read directions backwards.
+  const zvm = {
+    name: zertoArrayName(zertoSite(model)),
     type: 'zerto',
-    site,
+    site: zertoSite(model),
     url: endpoints.zerto.url,
     auth: 'keycloak',
     userEnv: n.zertoUser,
@@ -89,7 +94,7 @@ export function labTopology({ model, endpoints, caFile }: ConfigInput): Record<s
     clientIdEnv: n.zertoClientId,
     clientSecretEnv: n.zertoClientSecret,
     caFile,
-  }));
+  };
   return {
     sites: model.sites.map((site) => ({
       name: site,
@@ -109,7 +114,7 @@ export function labTopology({ model, endpoints, caFile }: ConfigInput): Record<s
         caFile,
         storageCenters: Object.fromEntries(endpoints.dsm.storageCenters.map((sc) => [sc.name, sc.site])),
       },
-      ...zvms,
+      zvm,
     ],
     protection: protection(model, endpoints),
     redundancy: { groups: [], drsAntiAffinity: true },
