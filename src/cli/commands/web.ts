@@ -22,6 +22,9 @@ export const command: CliCommand = {
     const missing = missingSecrets(topology, ctx.env);
     if (missing.length > 0) throw new ConfigError(`${missing.length} secret variable(s) missing`, missing);
     const log = createLogger({ level: options.logLevel, name: 'bascule-web' });
+    // Listen for SIGTERM before starting anything: a stop requested during start-up must still
+    // close what was opened instead of killing the process half-way.
+    const stopRequested = untilSignal(log);
     const redis = await connectRedis(options.redisUrl);
     const bot = createBot({ slack: options.slack, port: options.port, topology, redis, log });
     await bot.start();
@@ -34,7 +37,7 @@ export const command: CliCommand = {
       },
       'bascule web started',
     );
-    await untilSignal(log);
+    await stopRequested;
     await bot.stop();
     await redis.quit();
     log.info('bascule web stopped');

@@ -22,6 +22,9 @@ export const command: CliCommand = {
     const missing = missingSecrets(topology, ctx.env);
     if (missing.length > 0) throw new ConfigError(`${missing.length} secret variable(s) missing`, missing);
     const log = createLogger({ level: options.logLevel, name: 'bascule-worker' });
+    // Listen for SIGTERM before starting anything: a stop requested during start-up must still
+    // close what was opened instead of killing the process half-way.
+    const stopRequested = untilSignal(log);
     const redis = await connectRedis(options.redisUrl);
     const list = processors({ topology, env: ctx.env, log });
     const running = startWorkers({ redis, processors: list, log });
@@ -29,7 +32,7 @@ export const command: CliCommand = {
       { workerId: running.id, queues: list.map((p) => p.queue), redis: redactUrl(options.redisUrl) },
       'bascule worker started',
     );
-    await untilSignal(log);
+    await stopRequested;
     await running.close();
     await redis.quit();
     log.info({ workerId: running.id }, 'bascule worker stopped');
