@@ -1,0 +1,120 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildLabModel } from '../lab/model.js';
+import { startVcsim } from '../lab/vcsim/index.js';
+import { VsphereClient } from '../src/adapters/vsphere/index.js';
+import { protectedUnits } from '../src/config/topology.js';
+import type { Inventory } from '../src/domain/inventory.js';
+import { runPreflight } from '../src/domain/preflight/run-preflight.js';
+import { labTopology, replicationOf } from '../test/support/preflight-fixtures.js';
+
+// Preflight benchmark: the rules and the planner on the large lab (5,000 VMs, 200 datastores),
+// as a share of the time to read that inventory from vCenter, both measured in the same run.
+// The inventory is the real one, read by Bascule's vim25 client from the lab's vCenter, so the
+// rules see what they see in production. Target: under 5 % of the inventory time.
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
+}
+
+function row(cells: string[]): string {
+  return cells.map((c, i) => (i === 0 ? c.padEnd(36) : c.padStart(10))).join(' ');
+}
+
+export interface PreflightBenchResult {
+  vms: number;
+  inventoryMs: number;
+  preflightMs: number;
+  share: number;
+}
+
+export async function benchPreflight(
+  o: { iterations?: number; log?: (l: string) => void } = {},
+): Promise<PreflightBenchResult> {
+  const log = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const iterations = o.iterations ?? 5;
+  const model = buildLabModel({ size: 'large' });
+  const dir = await mkdtemp(join(tmpdir(), 'bascule-bench-preflight-'));
+  const t0 = performance.now();
+  const vcsim = await startVcsim({ model, dir, timeScale: 0.01, readyTimeoutMs: 300_000 });
+  log(`large lab up in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${model.vms.length} VMs`);
+  let client: VsphereClient | undefined;
+  try {
+    client = await VsphereClient.connect({
+      url: vcsim.url,
+      tls: { caPem: vcsim.caPem },
+      userName: 'bascule',
+      password: 'lab-password',
+      requestTimeoutMs: 600_000,
+    });
+    const topology = labTopology(model);
+    const units = protectedUnits(topology);
+    const replication = replicationOf(units);
+    const readInventory = async (): Promise<{ ms: number; inv: Inventory }> => {
+      const start = performance.now();
+      const inv = await (client as VsphereClient).inventory({ maxObjects: 1_000 });
+      return { ms: performance.now() - start, inv };
+    };
+    const preflightOnce = (inv: Inventory): { ms: number; blocked: boolean; steps: number } => {
+      const start = performance.now();
+      const result = runPreflight({
+        inventory: inv,
+        topology,
+        units,
+        replication,
+        request: { kind: 'migrate', from: 'site5', to: 'lognes', forceOff: true },
+        activeRuns: [],
+        now: new Date(Date.parse(inv.takenAt) + 1_000),
+      });
+      const steps = result.plan.groups.reduce((n, g) => n + g.steps.length, 0);
+      return { ms: performance.now() - start, blocked: result.blocked, steps };
+    };
+
+    // Warm-up: JIT for both paths, TLS sessions, the simulator's caches.
+    let { inv } = await readInventory();
+    for (let i = 0; i < 3; i++) preflightOnce(inv);
+    const inventoryTimes: number[] = [];
+    const preflightTimes: number[] = [];
+    let last = { blocked: false, steps: 0 };
+    for (let i = 0; i < iterations; i++) {
+      const r = await readInventory();
+      inventoryTimes.push(r.ms);
+      inv = r.inv;
+      const p = preflightOnce(inv);
+      preflightTimes.push(p.ms);
+      last = p;
+    }
+    const result: PreflightBenchResult = {
+      vms: inv.vms.length,
+      inventoryMs: median(inventoryTimes),
+      preflightMs: median(preflightTimes),
+      share: median(preflightTimes) / median(inventoryTimes),
+    };
+    const fmt = (xs: number[]) => [median(xs), Math.min(...xs), Math.max(...xs)].map((x) => x.toFixed(1));
+    log(row(['measure', 'median ms', 'min ms', 'max ms']));
+    log(row([`inventory (${result.vms} VMs, vim25 over HTTPS)`, ...fmt(inventoryTimes)]));
+    log(row([`preflight rules + plan (${last.steps} steps)`, ...fmt(preflightTimes)]));
+    log(`preflight blocked: ${last.blocked} (the large lab is overcommitted on purpose)`);
+    log(`RESULT preflight share_of_inventory=${result.share.toFixed(4)} vms=${result.vms}`);
+    return result;
+  } finally {
+    try {
+      await client?.close();
+    } finally {
+      await vcsim.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  }
+}
+
+/** `npm run bench -- preflight [iterations]` */
+export async function main(args: string[] = []): Promise<number> {
+  const n = args[0] === undefined ? undefined : Number(args[0]);
+  const result = await benchPreflight(
+    n !== undefined && Number.isInteger(n) && n > 0 ? { iterations: n } : {},
+  );
+  return result.share < 0.05 ? 0 : 1;
+}
