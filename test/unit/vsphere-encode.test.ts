@@ -35,6 +35,9 @@ describe('escaping', () => {
 
   it('refuses control characters XML cannot carry instead of altering the value', () => {
     expect(() => escapeXml('vm\u0001name')).toThrow(XmlEncodeError);
+    expect(() => enc.login(moRef('SessionManager', 'SessionManager'), 'u', 'p\u0000')).toThrow(
+      expect.objectContaining({ code: 'VSPHERE_INVALID_ARGUMENT' }),
+    );
     expect(escapeXml('tab\tnew\nline')).toBe('tab\tnew\nline');
   });
 

@@ -1,0 +1,207 @@
+import { moRefOf, resolutionResultsOf, unresolvedVolumesOf, vmfsMountsOf } from './decode.js';
+import * as enc from './encode.js';
+import { VsphereError, VsphereFaultError } from './errors.js';
+import { readObject } from './retrieve.js';
+import type { VsphereSession } from './session.js';
+import type { CallOptions } from './transport.js';
+import type {
+  HostRef,
+  MoRef,
+  OperationOutcome,
+  UnresolvedVmfsVolume,
+  VmfsMount,
+  VmfsResolution,
+  VmfsResolutionResult,
+} from './types.js';
+
+// Host storage through HostStorageSystem: rescans, VMFS mount/unmount, and mounting the replica
+// of a LUN that a failover made visible (an "unresolved" VMFS copy). Rescans have no goal state
+// and are always sent (repeating one is harmless); mount, unmount and resolve read the host's
+// mount table first and do nothing when it already says what we want.
+
+/** Rescans can take minutes on a host with many paths; one call waits that long. */
+const rescanTimeoutMs = 10 * 60_000;
+
+export type StorageOptions = CallOptions;
+
+async function storageSystemOf(
+  session: VsphereSession,
+  host: HostRef,
+  method: string,
+  options: StorageOptions,
+): Promise<MoRef> {
+  const props = await readObject(session, host, ['configManager.storageSystem'], options);
+  const ref = props?.get('configManager.storageSystem');
+  if (ref === undefined) {
+    throw new VsphereFaultError(
+      method,
+      'ManagedObjectNotFound',
+      `host ${host.value} has no storage system in vCenter`,
+      {
+        details: { host: host.value },
+      },
+    );
+  }
+  return moRefOf(ref, `HostSystem ${host.value} configManager.storageSystem`);
+}
+
+export async function rescanAllHba(
+  session: VsphereSession,
+  host: HostRef,
+  options: StorageOptions = {},
+): Promise<OperationOutcome> {
+  const ss = await storageSystemOf(session, host, 'RescanAllHba', options);
+  await session.invoke(enc.rescanAllHba(ss), () => undefined, { timeoutMs: rescanTimeoutMs, ...options });
+  return { changed: true, detail: 'HBAs rescanned' };
+}
+
+export async function rescanVmfs(
+  session: VsphereSession,
+  host: HostRef,
+  options: StorageOptions = {},
+): Promise<OperationOutcome> {
+  const ss = await storageSystemOf(session, host, 'RescanVmfs', options);
+  await session.invoke(enc.rescanVmfs(ss), () => undefined, { timeoutMs: rescanTimeoutMs, ...options });
+  return { changed: true, detail: 'VMFS rescanned' };
+}
+
+/** VMFS volumes the host knows, mounted or not. */
+export async function vmfsMounts(
+  session: VsphereSession,
+  host: HostRef,
+  options: StorageOptions = {},
+): Promise<VmfsMount[]> {
+  const ss = await storageSystemOf(session, host, 'RetrievePropertiesEx', options);
+  const props = await readObject(session, ss, ['fileSystemVolumeInfo.mountInfo'], options);
+  const mountInfo = props?.get('fileSystemVolumeInfo.mountInfo');
+  return mountInfo === undefined ? [] : vmfsMountsOf(mountInfo);
+}
+
+export async function unmountVmfs(
+  session: VsphereSession,
+  host: HostRef,
+  vmfsUuid: string,
+  options: StorageOptions = {},
+): Promise<OperationOutcome> {
+  const mount = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
+  if (mount === undefined || !mount.mounted) return { changed: false, detail: 'not mounted' };
+  const ss = await storageSystemOf(session, host, 'UnmountVmfsVolume', options);
+  await session.invoke(enc.unmountVmfsVolume(ss, vmfsUuid), () => undefined, options);
+  const after = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
+  if (after?.mounted === true) {
+    throw new VsphereError(
+      'VSPHERE_TASK_FAILED',
+      `UnmountVmfsVolume: ${mount.name} is still mounted on ${host.value}`,
+      {
+        method: 'UnmountVmfsVolume',
+        retryable: true,
+        hint: 'The host still lists the volume as mounted; check the host storage in the vSphere client.',
+        details: { host: host.value, vmfsUuid },
+      },
+    );
+  }
+  return { changed: true, detail: `unmounted ${mount.name}` };
+}
+
+export async function mountVmfs(
+  session: VsphereSession,
+  host: HostRef,
+  vmfsUuid: string,
+  options: StorageOptions = {},
+): Promise<OperationOutcome> {
+  const mount = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
+  if (mount?.mounted === true) return { changed: false, detail: 'already mounted' };
+  const ss = await storageSystemOf(session, host, 'MountVmfsVolume', options);
+  await session.invoke(enc.mountVmfsVolume(ss, vmfsUuid), () => undefined, options);
+  const after = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
+  if (after?.mounted !== true) {
+    throw new VsphereError(
+      'VSPHERE_TASK_FAILED',
+      `MountVmfsVolume: ${vmfsUuid} is not mounted on ${host.value} after the call`,
+      {
+        method: 'MountVmfsVolume',
+        retryable: true,
+        hint: 'Rescan the host HBAs and check the volume in the vSphere client.',
+        details: { host: host.value, vmfsUuid },
+      },
+    );
+  }
+  return { changed: true, detail: `mounted ${after.name}` };
+}
+
+export async function queryUnresolvedVmfs(
+  session: VsphereSession,
+  host: HostRef,
+  options: StorageOptions = {},
+): Promise<UnresolvedVmfsVolume[]> {
+  const ss = await storageSystemOf(session, host, 'QueryUnresolvedVmfsVolume', options);
+  return session.invoke(enc.queryUnresolvedVmfsVolume(ss), unresolvedVolumesOf, options);
+}
+
+/** `/vmfs/devices/disks/naa.x:1` → `naa.x`, the name the mount table uses for an extent. */
+function diskName(devicePath: string): string {
+  const base = devicePath.slice(devicePath.lastIndexOf('/') + 1);
+  const colon = base.indexOf(':');
+  return colon < 0 ? base : base.slice(0, colon);
+}
+
+/**
+ * Mounts an unresolved VMFS copy (a replica LUN after failover): `forceMount` keeps its UUID and
+ * name, `resignature` gives it a new UUID and a `snap-…` name. A no-op when a VMFS on those
+ * devices is already mounted on the host.
+ */
+export async function resolveUnresolvedVmfs(
+  session: VsphereSession,
+  host: HostRef,
+  devicePaths: readonly string[],
+  resolution: VmfsResolution,
+  options: StorageOptions = {},
+): Promise<OperationOutcome & VmfsResolutionResult> {
+  const method = 'ResolveMultipleUnresolvedVmfsVolumes';
+  const disks = new Set(devicePaths.map(diskName));
+  const mounted = (await vmfsMounts(session, host, options)).find(
+    (m) => m.mounted && m.extents.some((e) => disks.has(e)),
+  );
+  if (mounted !== undefined) {
+    return {
+      changed: false,
+      detail: `already mounted as ${mounted.name}`,
+      devicePaths: [...devicePaths],
+      vmfsUuid: mounted.vmfsUuid,
+      name: mounted.name,
+    };
+  }
+  const unresolved = await queryUnresolvedVmfs(session, host, options);
+  const visible = unresolved.some((v) => v.extents.some((e) => disks.has(diskName(e.devicePath))));
+  if (!visible) {
+    throw new VsphereFaultError(
+      method,
+      'NotFound',
+      `no unresolved VMFS volume on ${[...disks].join(', ')} on host ${host.value}`,
+      {
+        details: { host: host.value, devicePaths },
+        hint: 'The replica LUN is not visible to this host yet: check that the array presents it, rescan the HBAs, then retry.',
+      },
+    );
+  }
+  const ss = await storageSystemOf(session, host, method, options);
+  const [result] = await session.invoke(
+    enc.resolveMultipleUnresolvedVmfsVolumes(ss, [
+      { extentDevicePaths: devicePaths, uuidResolution: resolution },
+    ]),
+    resolutionResultsOf,
+    { timeoutMs: rescanTimeoutMs, ...options },
+  );
+  if (result?.fault != null) {
+    throw new VsphereFaultError(method, result.fault.faultType, result.fault.message, {
+      details: { host: host.value, devicePaths, ...result.fault.details },
+    });
+  }
+  return {
+    changed: true,
+    detail: `${resolution === 'forceMount' ? 'force-mounted' : 'resignatured'} ${result?.name ?? ''}`.trim(),
+    devicePaths: [...devicePaths],
+    vmfsUuid: result?.vmfsUuid ?? null,
+    name: result?.name ?? null,
+  };
+}

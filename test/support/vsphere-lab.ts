@@ -1,0 +1,96 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Agent, request } from 'undici';
+import { buildLabModel, type LabModel } from '../../lab/model.js';
+import { startVcsim, type VcsimHandle } from '../../lab/vcsim/index.js';
+import { VsphereClient, type VsphereTls } from '../../src/adapters/vsphere/index.js';
+
+// The small lab's vCenter for the vSphere adapter's integration tests: started once per test file,
+// over HTTPS with the lab CA, plus its control API (faults, storage presentation, state).
+
+export interface LabVm {
+  name: string;
+  moref: string;
+  host: string;
+  site: string;
+  powerState: string;
+  registered: boolean;
+  datastores: string[];
+  vmxPath: string;
+  numCpu: number;
+  memoryMb: number;
+}
+
+export interface LabState {
+  vms: LabVm[];
+  datastores: Array<{
+    name: string;
+    moref: string;
+    vmfsUuid: string;
+    mountedOn: string[];
+    accessible: boolean;
+  }>;
+  unresolved: Array<{ host: string; datastore: string; vmfsUuid: string; devicePath: string }>;
+}
+
+export interface VsphereLab {
+  model: LabModel;
+  dir: string;
+  vcsim: VcsimHandle;
+  /** A client trusting the lab CA only, verification on. */
+  connect(tls?: VsphereTls): Promise<VsphereClient>;
+  control(path: string, body?: unknown): Promise<unknown>;
+  state(): Promise<LabState>;
+  stop(): Promise<void>;
+}
+
+export const labUser = { userName: 'bascule', password: 'lab-password' };
+
+export async function startVsphereLab(): Promise<VsphereLab> {
+  const model = buildLabModel({ size: 'small' });
+  const dir = await mkdtemp(join(tmpdir(), 'bascule-vsphere-'));
+  const vcsim = await startVcsim({ model, dir, timeScale: 0.01 });
+  const agent = new Agent({ connect: { ca: vcsim.caPem } });
+  const clients: VsphereClient[] = [];
+
+  const control = async (path: string, body?: unknown): Promise<unknown> => {
+    const res = await request(`${vcsim.controlUrl}${path}`, {
+      method: body === undefined ? 'GET' : 'POST',
+      dispatcher: agent,
+      headers: { 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) throw new Error(`lab control ${path}: HTTP ${res.statusCode}: ${text}`);
+    return JSON.parse(text) as unknown;
+  };
+
+  return {
+    model,
+    dir,
+    vcsim,
+    async connect(tls = { caPem: vcsim.caPem }) {
+      const client = await VsphereClient.connect({ url: vcsim.url, tls, ...labUser });
+      clients.push(client);
+      return client;
+    },
+    control,
+    async state() {
+      return (await control('/state')) as LabState;
+    },
+    async stop() {
+      try {
+        for (const c of clients) await c.session.transport.close();
+        await agent.close();
+      } finally {
+        await vcsim.stop();
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}
+
+export async function serverCertPem(lab: VsphereLab): Promise<string> {
+  return readFile(join(lab.dir, 'server.pem'), 'utf8');
+}
