@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { basicAuth, listen, parseJson, type Reply } from './http.js';
+import { basicAuth, listen, parseJson, type Reply } from '../shared/http.js';
 import { DsmState, liveVolumeView, replicationProgressView, storageCenterView } from './state.js';
 import type { DsmControl, DsmRequest, DsmSim, DsmSimOptions } from './types.js';
 

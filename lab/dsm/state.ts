@@ -1,5 +1,5 @@
 import type { LabModel } from '../model.js';
-import { Timers } from './http.js';
+import { Timers } from '../shared/http.js';
 import type { DsmDurations, DsmStorageCenter } from './types.js';
 
 // The arrays' side of the Live Volumes: one Storage Center per site, one Live Volume per

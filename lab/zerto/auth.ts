@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import { basicAuth, type Reply } from './http.js';
+import { basicAuth, type Reply } from '../shared/http.js';
 
 // Both ways into a ZVM: the classic v1 session (Basic auth on /v1/session/add, token back in the
 // x-zerto-session header, dropped after 30 minutes idle) and the ZVM appliance's Keycloak realm

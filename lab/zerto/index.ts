@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
+import { listen, parseJson, type Reply } from '../shared/http.js';
 import { ZertoAuth } from './auth.js';
-import { listen, parseJson, type Reply } from './http.js';
 import { ActionError, type CommitPolicy, type Task, type Vpg, ZertoState } from './state.js';
 import type { ZertoControl, ZertoRequest, ZertoSim, ZertoSimOptions } from './types.js';
 import { type VcsimCall, VcsimControl } from './vcsim.js';
@@ -246,37 +246,41 @@ export async function startZertoSim(options: ZertoSimOptions): Promise<ZertoSim>
     return message(404, `No HTTP resource was found that matches ${url.pathname}.`);
   };
 
-  const listener = await listen(options.tls, async (req, text) => {
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const path = url.pathname.toLowerCase();
-    const method = req.method ?? 'GET';
-    const entry: ZertoRequest = { method, path: url.pathname, status: 0, auth: 'none' };
-    let reply: Reply;
-    if (method === 'POST' && path === '/auth/realms/zerto/protocol/openid-connect/token') {
-      const form = new URLSearchParams(text);
-      entry.grantType = form.get('grant_type') ?? '';
-      entry.scope = form.get('scope') ?? '';
-      entry.clientId = form.get('client_id') ?? '';
-      reply = auth.token(req, form);
-    } else if (method === 'POST' && path === '/v1/session/add') {
-      entry.auth = 'basic';
-      const body = parseJson(text);
-      reply = body === undefined ? message(400, 'Invalid JSON body.') : auth.addSession(req, body);
-    } else {
-      const how = auth.check(req);
-      if (how === null) {
-        reply = message(401, 'Authorization has been denied for this request.');
-      } else {
-        entry.auth = how;
+  const listener = await listen(
+    options.tls,
+    async (req, text) => {
+      const url = new URL(req.url ?? '/', 'http://stand-in');
+      const path = url.pathname.toLowerCase();
+      const method = req.method ?? 'GET';
+      const entry: ZertoRequest = { method, path: url.pathname, status: 0, auth: 'none' };
+      let reply: Reply;
+      if (method === 'POST' && path === '/auth/realms/zerto/protocol/openid-connect/token') {
+        const form = new URLSearchParams(text);
+        entry.grantType = form.get('grant_type') ?? '';
+        entry.scope = form.get('scope') ?? '';
+        entry.clientId = form.get('client_id') ?? '';
+        reply = auth.token(req, form);
+      } else if (method === 'POST' && path === '/v1/session/add') {
+        entry.auth = 'basic';
         const body = parseJson(text);
-        if (method === 'POST') entry.body = body;
-        reply = body === undefined ? message(400, 'Invalid JSON body.') : api(req, url, body);
+        reply = body === undefined ? message(400, 'Invalid JSON body.') : auth.addSession(req, body);
+      } else {
+        const how = auth.check(req);
+        if (how === null) {
+          reply = message(401, 'Authorization has been denied for this request.');
+        } else {
+          entry.auth = how;
+          const body = parseJson(text);
+          if (method === 'POST') entry.body = body;
+          reply = body === undefined ? message(400, 'Invalid JSON body.') : api(req, url, body);
+        }
       }
-    }
-    entry.status = reply.status;
-    requests.push(entry);
-    return reply;
-  });
+      entry.status = reply.status;
+      requests.push(entry);
+      return reply;
+    },
+    (Message) => ({ Message }),
+  );
   base = `${options.tls ? 'https' : 'http'}://127.0.0.1:${listener.port}`;
 
   const control: ZertoControl = {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { LabModel, LabVpg } from '../model.js';
-import { Timers } from './http.js';
+import { Timers } from '../shared/http.js';
 import type { ZertoDurations } from './types.js';
 import type { VcsimControl } from './vcsim.js';
 

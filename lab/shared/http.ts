@@ -23,9 +23,14 @@ export interface Listener {
   close(): Promise<void>;
 }
 
+/**
+ * A JSON HTTP(S) server for the REST stand-ins. `errorBody` shapes the 500 answered when the
+ * stand-in itself throws, in the vendor's own error format (DSM: `result`, Zerto: `Message`).
+ */
 export async function listen(
   tls: { certPem: string; keyPem: string } | undefined,
   handler: Handler,
+  errorBody: (message: string) => Record<string, unknown> = (message) => ({ result: message }),
 ): Promise<Listener> {
   const onRequest = (req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
@@ -35,7 +40,7 @@ export async function listen(
         .then((reply) => send(res, reply))
         // A bug in the stand-in must show in the test as a 500, not hang the client.
         .catch((err: unknown) =>
-          send(res, { status: 500, body: { result: `stand-in error: ${String(err)}` } }),
+          send(res, { status: 500, body: errorBody(`stand-in error: ${String(err)}`) }),
         );
     });
   };
