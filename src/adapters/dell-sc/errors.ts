@@ -1,4 +1,5 @@
 import { BasculeError, type BasculeErrorOptions } from '../../domain/errors.js';
+import { classifyTransportFailure } from '../http/failure.js';
 
 export type DsmErrorCode =
   | 'DSM_AUTH'
@@ -28,43 +29,19 @@ export class DsmError extends BasculeError {
   }
 }
 
-const tlsCodes = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-]);
-
-function errorCode(err: unknown): string | undefined {
-  for (let e: unknown = err, depth = 0; e && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
 /** A transport failure (no HTTP answer) as a typed error: TLS refusals are final, the rest retryable. */
 export function transportError(err: unknown, url: string, signal: AbortSignal | undefined): DsmError {
-  if (signal?.aborted) {
+  const { kind, code } = classifyTransportFailure(err, signal);
+  if (kind === 'aborted') {
     return new DsmError('DSM_ABORTED', `request to DSM ${url} was cancelled`, { cause: err });
   }
-  const code = errorCode(err);
-  if (code && tlsCodes.has(code)) {
+  if (kind === 'tls') {
     return new DsmError('DSM_TLS', `DSM certificate at ${url} is not trusted (${code})`, {
       cause: err,
       hint: "Set caFile on the dell-dsm array to the PEM of the CA that signed the Data Collector's certificate.",
     });
   }
-  if (
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT'
-  ) {
+  if (kind === 'timeout') {
     return new DsmError('DSM_TIMEOUT', `DSM at ${url} did not answer in time (${code})`, {
       cause: err,
       retryable: true,

@@ -1,6 +1,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import type { TLSSocket } from 'node:tls';
 import { Agent, buildConnector } from 'undici';
+import { isTlsCode, transportErrorCode } from '../http/failure.js';
 import { responseOf, soapFaultOf } from './decode.js';
 import { envelope, type MethodCall } from './encode.js';
 import { VsphereError, VsphereFaultError } from './errors.js';
@@ -57,21 +58,6 @@ export function isIdempotentRead(method: string): boolean {
 }
 
 // Node/OpenSSL codes meaning "the certificate chain or name did not verify".
-const tlsErrorCodes = new Set([
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'CERT_HAS_EXPIRED',
-  'CERT_NOT_YET_VALID',
-  'CERT_SIGNATURE_FAILURE',
-  'CERT_UNTRUSTED',
-  'CERT_REJECTED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'HOSTNAME_MISMATCH',
-]);
-
 class ThumbprintMismatchError extends Error {
   constructor(
     readonly expected: string,
@@ -122,25 +108,6 @@ function tlsConnector(tls: VsphereTls, connectTimeoutMs: number): buildConnector
       callback(null, socket);
     });
   };
-}
-
-/** The first TLS verification code in the cause chain, else the outermost error code. */
-function errorCode(err: unknown): string | undefined {
-  let first: string | undefined;
-  for (let e: unknown = err, depth = 0; e instanceof Error && depth < 4; e = e.cause, depth++) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (typeof code !== 'string') continue;
-    if (isTlsCode(code)) return code;
-    first ??= code;
-  }
-  return first;
-}
-
-function isTlsCode(code: string | undefined): boolean {
-  return (
-    code !== undefined &&
-    (tlsErrorCodes.has(code) || code.startsWith('ERR_SSL') || code.startsWith('ERR_TLS'))
-  );
 }
 
 /** Waits, or rejects with the signal's reason when it aborts first. */
@@ -364,7 +331,7 @@ export class SoapTransport {
         cause: err,
       });
     }
-    const code = errorCode(err);
+    const code = transportErrorCode(err);
     if (isTlsCode(code)) {
       return new VsphereError('VSPHERE_TLS', `${method}: vCenter's certificate was not accepted (${code})`, {
         method,
