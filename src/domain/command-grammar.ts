@@ -221,8 +221,12 @@ function parseRunVerb(verb: string, tokens: string[]): Command {
  * `/bascule`); `text` the rest of the line.
  */
 export function parseCommand(commandName: string, text: string, ctx: GrammarContext): Command {
+  return parseCommandTokens(commandName, tokenize(text), ctx);
+}
+
+/** The same, from words already split (a CLI's argv). */
+export function parseCommandTokens(commandName: string, tokens: string[], ctx: GrammarContext): Command {
   const name = commandName.replace(/^\//, '');
-  const tokens = tokenize(text);
   switch (name) {
     case 'migrate':
     case 'preflight':
