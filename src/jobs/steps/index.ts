@@ -1,0 +1,41 @@
+import { mountDatastore, rescanHosts, unmountDatastore } from './datastores.js';
+import { createPowerOnVms, type PowerOnOptions } from './power-on-vms.js';
+import { registerVms } from './register-vms.js';
+import { makeReplicaWritable, resyncReplication, swapRoles, switchReplication } from './replication.js';
+import { shutdownVms } from './shutdown-vms.js';
+import type { StepExecutors } from './types.js';
+import { unregisterVms } from './unregister-vms.js';
+import { verify } from './verify.js';
+import { vmotionVms } from './vmotion-vms.js';
+import { zertoCommit, zertoFailover, zertoMove } from './zerto.js';
+
+// One executor per plan step kind: the run engine looks a step's executor up here by its kind.
+
+export type StepExecutorOptions = PowerOnOptions;
+
+/** The executors with non-default limits (tests shorten the Tools wait). */
+export function createStepExecutors(options: StepExecutorOptions = {}): StepExecutors {
+  return {
+    'resync-replication': resyncReplication,
+    'shutdown-vms': shutdownVms,
+    'unregister-vms': unregisterVms,
+    'unmount-datastore': unmountDatastore,
+    'switch-replication': switchReplication,
+    'make-replica-writable': makeReplicaWritable,
+    'rescan-hosts': rescanHosts,
+    'mount-datastore': mountDatastore,
+    'register-vms': registerVms,
+    'power-on-vms': createPowerOnVms(options),
+    'vmotion-vms': vmotionVms,
+    'swap-roles': swapRoles,
+    'zerto-move': zertoMove,
+    'zerto-failover': zertoFailover,
+    'zerto-commit': zertoCommit,
+    verify,
+  };
+}
+
+export const stepExecutors: StepExecutors = createStepExecutors();
+
+export { StepError, type StepErrorCode } from './errors.js';
+export type { StepContext, StepExecutor, StepExecutors, StepOutcome, StepProgress } from './types.js';
