@@ -29,6 +29,14 @@ export interface SwitchoverOptions extends ActionOptions {
   allowForce?: boolean;
 }
 
+export interface ResyncOptions extends ActionOptions {
+  /**
+   * Site to copy from when the unit has no direction (idling after an unplanned failover, both
+   * sides writable). Adapters whose system always knows its direction ignore it.
+   */
+  primarySite?: string;
+}
+
 export interface ZertoMoveOptions extends ActionOptions {
   /** Commit automatically (Bascule's default is None, then commit after verifying). */
   commitPolicy?: 'Commit' | 'Rollback' | 'None';
@@ -45,7 +53,7 @@ export interface ReplicationAdapter {
   /** Unplanned: the source is unreachable; make the replica on `toSite` writable. Idempotent. */
   failover(unit: ProtectedUnit, toSite: string, options?: ActionOptions): Promise<ReplicationStatus>;
   /** Restart replication from the current primary toward the other site, and wait until in sync. */
-  resync(unit: ProtectedUnit, options?: ActionOptions): Promise<ReplicationStatus>;
+  resync(unit: ProtectedUnit, options?: ResyncOptions): Promise<ReplicationStatus>;
   /** Releases connections and sessions. */
   close(): Promise<void>;
 }

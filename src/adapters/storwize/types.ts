@@ -1,5 +1,4 @@
 import type { StorwizeArrayConfig } from '../../config/schema.js';
-import type { ActionOptions } from '../replication/types.js';
 import type { rcStates } from './schema.js';
 
 export type RcState = (typeof rcStates)[number];
@@ -33,13 +32,8 @@ export interface StorwizeAdapterOptions {
   timings?: Partial<StorwizeTimings>;
 }
 
-export interface ResyncOptions extends ActionOptions {
-  /**
-   * Site to copy from when the unit is idling (no direction defined, as after a failover). Without
-   * it an idling unit is refused, since either side may hold the writes that matter.
-   */
-  primarySite?: string;
-}
+/** The shared resync options: `primarySite` picks the copy to keep for an idling unit. */
+export type { ResyncOptions } from '../replication/types.js';
 
 /** One read of a relationship or consistency group, as one array reports it. */
 export interface RcView {

@@ -1,4 +1,4 @@
-import type { ActionOptions, ActionProgress } from '../../adapters/replication/types.js';
+import type { ActionOptions, ActionProgress, ResyncOptions } from '../../adapters/replication/types.js';
 import type { UnitRef } from '../../domain/plan/types.js';
 import type { ReplicationStatus } from '../../domain/replication.js';
 import { StepError, throwIfAborted } from './errors.js';
@@ -81,7 +81,7 @@ export const resyncReplication: StepExecutor<'resync-replication'> = async (step
     // After a storage failover the unit idles (both copies writable, no direction): the plan's
     // fromSite is where the VMs wrote since, so it is the side to copy from. Adapters that always
     // know their direction ignore the option.
-    const withDirection: ActionOptions & { primarySite: string } = { ...options, primarySite: step.fromSite };
+    const withDirection: ResyncOptions = { ...options, primarySite: step.fromSite };
     return adapter.resync(unit, withDirection);
   });
   return {
