@@ -1,5 +1,8 @@
 import type { Topology } from '../config/schema.js';
 import type { Logger } from '../log.js';
+import { maintenanceQueueProcessor } from './maintenance/wiring.js';
+import { preflightProcessor } from './preflight/processor.js';
+import { runQueueProcessors } from './run/worker-processors.js';
 import type { QueueProcessor } from './worker.js';
 
 export interface ProcessorDeps {
@@ -8,7 +11,7 @@ export interface ProcessorDeps {
   log: Logger;
 }
 
-/** The queues this worker serves. Each capability adds its processor here. */
-export function processors(_deps: ProcessorDeps): QueueProcessor[] {
-  return [];
+/** The queues this worker serves: the run engine, preflight, and maintenance reminders. */
+export function processors(deps: ProcessorDeps): QueueProcessor[] {
+  return [...runQueueProcessors(deps), preflightProcessor(deps), maintenanceQueueProcessor(deps)];
 }

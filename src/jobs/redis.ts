@@ -35,6 +35,24 @@ export async function connectRedis(url: string, options: RedisOptions = {}): Pro
   return redis;
 }
 
+/**
+ * ioredis options for a URL, for BullMQ: given options (not a client), BullMQ opens its own
+ * connection and closes it with the Worker, so a stopping worker never leaks a socket.
+ */
+export function redisOptions(url: string): RedisOptions {
+  const u = new URL(url);
+  const db = u.pathname.replace(/^\//, '');
+  return {
+    host: u.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: u.port ? Number(u.port) : 6379,
+    ...(u.username ? { username: decodeURIComponent(u.username) } : {}),
+    ...(u.password ? { password: decodeURIComponent(u.password) } : {}),
+    ...(db ? { db: Number(db) } : {}),
+    ...(u.protocol === 'rediss:' ? { tls: {} } : {}),
+    maxRetriesPerRequest: null,
+  };
+}
+
 /** Redis URLs may carry a password; logs and messages only ever show host and port. */
 export function redactUrl(url: string): string {
   try {

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { isBasculeError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { startHeartbeat } from './heartbeat.js';
-import { KEY_PREFIX } from './redis.js';
+import { KEY_PREFIX, redisOptions } from './redis.js';
 
 // The worker process: one BullMQ Worker per queue, sharing one Redis connection factory. Several
 // worker processes on several machines may run at once; BullMQ hands each job to one of them and
@@ -14,6 +14,8 @@ export interface QueueProcessor {
   queue: string;
   concurrency: number;
   process(job: Job, log: Logger): Promise<unknown>;
+  /** Stalled-job recovery: how soon a job held by a dead worker goes to another, and how often. */
+  workerOptions?: { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number };
 }
 
 export interface RunningWorker {
@@ -22,12 +24,18 @@ export interface RunningWorker {
 }
 
 export function startWorkers(options: {
+  /** For the heartbeat. */
   redis: Redis;
+  /** For BullMQ's own connections. */
+  redisUrl: string;
   processors: QueueProcessor[];
   log: Logger;
 }): RunningWorker {
   const id = randomUUID();
   const log = options.log.child({ workerId: id });
+  // Each Worker gets connection options, not a client: BullMQ then owns its blocking connection
+  // and closes it in Worker.close(), so a stopping worker leaves no socket open.
+  const connection = redisOptions(options.redisUrl);
   const workers = options.processors.map((p) => {
     const worker = new Worker(
       p.queue,
@@ -50,7 +58,7 @@ export function startWorkers(options: {
         }
       },
       {
-        connection: options.redis.duplicate(),
+        connection,
         prefix: KEY_PREFIX,
         concurrency: p.concurrency,
         autorun: true,

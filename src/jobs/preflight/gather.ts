@@ -1,0 +1,96 @@
+import { buildReplicationAdapters, type ReplicationAdapters } from '../../adapters/replication/registry.js';
+import { tlsFromConfig, VsphereClient } from '../../adapters/vsphere/index.js';
+import { secret } from '../../config/env.js';
+import type { Topology } from '../../config/schema.js';
+import { protectedUnits } from '../../config/topology.js';
+import { BasculeError, errorMessage } from '../../domain/errors.js';
+import { runPreflight } from '../../domain/preflight/run-preflight.js';
+import type {
+  ActiveRun,
+  MoveRequest,
+  PreflightOptions,
+  PreflightResult,
+} from '../../domain/preflight/types.js';
+import type { ReplicationStatus } from '../../domain/replication.js';
+import type { Logger } from '../../log.js';
+
+// Gathers what a preflight needs from the real world (vCenter inventory, replication status of
+// every unit, the runs still active) and runs it. Used by the CLI, the preflight queue and the
+// run engine's replan check before the first step.
+
+export interface GatherDeps {
+  topology: Topology;
+  env: Readonly<Record<string, string | undefined>>;
+  /** Runs still active (from the run store), for the concurrency rule. */
+  activeRuns(): Promise<ActiveRun[]>;
+  log?: Logger;
+  /** Reuse a connected client / built adapters (the worker's); else opened and closed here. */
+  vsphere?: VsphereClient;
+  replication?: ReplicationAdapters;
+  options?: PreflightOptions;
+  now?: () => Date;
+}
+
+/** The one vCenter both sites use (a stretched vCenter); two vCenters are not supported yet. */
+export function vcenterOf(topology: Topology): Topology['sites'][number]['vcenter'] {
+  const urls = [...new Set(topology.sites.map((s) => s.vcenter.url))];
+  const first = topology.sites[0];
+  if (!first) throw new BasculeError('CONFIG_NO_SITES', 'sites.yaml names no site');
+  if (urls.length > 1) {
+    throw new BasculeError(
+      'PREFLIGHT_MULTIPLE_VCENTERS',
+      `the sites use ${urls.length} vCenters (${urls.join(', ')})`,
+      {
+        hint: 'Bascule reads one inventory; point every site at the vCenter that manages both rooms.',
+      },
+    );
+  }
+  return first.vcenter;
+}
+
+export async function connectVsphere(
+  topology: Topology,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<VsphereClient> {
+  const vc = vcenterOf(topology);
+  return VsphereClient.connect({
+    url: vc.url,
+    tls: await tlsFromConfig(vc),
+    userName: secret({ ...env }, vc.userEnv),
+    password: secret({ ...env }, vc.passwordEnv),
+  });
+}
+
+export async function gatherPreflight(deps: GatherDeps, request: MoveRequest): Promise<PreflightResult> {
+  const vsphere = deps.vsphere ?? (await connectVsphere(deps.topology, deps.env));
+  const replication = deps.replication ?? buildReplicationAdapters(deps.topology, deps.env);
+  try {
+    const units = protectedUnits(deps.topology);
+    const [inventory, statuses, activeRuns] = await Promise.all([
+      vsphere.inventory(),
+      Promise.allSettled(units.map((u) => replication.forUnit(u).status(u))),
+      deps.activeRuns(),
+    ]);
+    const status = new Map<string, ReplicationStatus>();
+    statuses.forEach((s, i) => {
+      const unit = units[i];
+      if (!unit) return;
+      // A status that cannot be read is left out: preflight reports REPLICATION_STATUS_UNKNOWN.
+      if (s.status === 'fulfilled') status.set(unit.id, s.value);
+      else deps.log?.warn({ unit: unit.id, err: errorMessage(s.reason) }, 'replication status unreadable');
+    });
+    return runPreflight({
+      inventory,
+      topology: deps.topology,
+      units,
+      replication: status,
+      request,
+      activeRuns,
+      now: deps.now?.() ?? new Date(),
+      ...(deps.options ? { options: deps.options } : {}),
+    });
+  } finally {
+    if (!deps.replication) await replication.close().catch(() => undefined);
+    if (!deps.vsphere) await vsphere.session.close().catch(() => undefined);
+  }
+}
