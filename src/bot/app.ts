@@ -1,15 +1,33 @@
 import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Redis } from 'ioredis';
+import { grammarContext } from '../cli/grammar-context.js';
 import type { EnvOptions } from '../config/env.js';
 import type { Topology } from '../config/schema.js';
 import { ConfigError } from '../domain/errors.js';
+import type { MoveRequest, PreflightResult } from '../domain/preflight/types.js';
+import { gatherPreflight } from '../jobs/preflight/gather.js';
+import { KEY_PREFIX } from '../jobs/redis.js';
+import { RunControl } from '../jobs/run/control.js';
+import { activeRuns } from '../jobs/run/locks.js';
+import { isTerminal } from '../jobs/run/types.js';
 import type { Logger } from '../log.js';
+import { Access } from './access.js';
+import { registerActions } from './actions/buttons.js';
+import { approve, expireApprovals } from './approval.js';
 import { boltLogger } from './bolt-logger.js';
+import { BotRuns } from './bot-runs.js';
 import { registerBasculeCommand } from './commands/bascule.js';
+import { registerFailbackCommand } from './commands/failback.js';
+import { registerFailoverCommand } from './commands/failover.js';
+import { registerMigrateCommand } from './commands/migrate.js';
+import { registerPreflightCommand } from './commands/preflight.js';
+import type { BotContext } from './context.js';
+import { DEFAULT_FOLLOW, Followers, type FollowOptions } from './progress.js';
 
 // Builds the Bolt app with the receiver the environment asks for: Socket Mode when an app-level
 // token is set (no inbound firewall opening, the usual choice on a campus network), otherwise the
-// HTTP receiver on PORT at Bolt's default path /slack/events, which verifies request signatures.
+// HTTP receiver on PORT at Bolt's default path /slack/events, which verifies request signatures and
+// refuses requests older than five minutes (replays).
 
 export interface BotDeps {
   slack: EnvOptions['slack'];
@@ -17,11 +35,22 @@ export interface BotDeps {
   topology: Topology;
   redis: Redis;
   log: Logger;
+  /** Environment with the secrets the preflight needs (vCenter, arrays). */
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Key prefix of the run engine (default `bascule`); tests use their own. */
+  prefix?: string;
+  /** Overrides how a preflight is gathered (default: in this process, after the ack). */
+  preflight?: (request: MoveRequest) => Promise<PreflightResult>;
+  follow?: Partial<FollowOptions>;
+  now?: () => number;
+  /** How often undecided approvals are checked for expiry. */
+  expirySweepMs?: number;
 }
 
 export interface Bot {
   app: App;
   mode: 'socket' | 'http';
+  ctx: BotContext;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -66,19 +95,110 @@ export function createBot(deps: BotDeps): Bot {
     );
   }
   const app = new App({ token: slack.botToken, receiver, logger, clientOptions, deferInitialization: true });
-  registerBasculeCommand(app, { topology: deps.topology, log });
+  const prefix = deps.prefix ?? KEY_PREFIX;
+  const control = new RunControl(deps.redis, prefix);
+  // The web command should pass its env (read once at start-up); process.env is the fallback.
+  const env = deps.env ?? process.env;
+  const timers = new Map<string, NodeJS.Timeout>();
+  let followers: Followers;
+  const ctx: BotContext = {
+    topology: deps.topology,
+    grammar: grammarContext(deps.topology),
+    redis: deps.redis,
+    control,
+    runs: new BotRuns(deps.redis, prefix),
+    access: new Access(deps.topology, app.client, log),
+    client: app.client,
+    log,
+    preflight:
+      deps.preflight ??
+      ((request) =>
+        gatherPreflight(
+          { topology: deps.topology, env, activeRuns: () => activeRuns(control.store), log },
+          request,
+        )),
+    now: deps.now ?? Date.now,
+    follow: (runId) => followers.follow(runId),
+    schedule(runId, at) {
+      if (timers.has(runId)) return;
+      const t = setTimeout(
+        () => {
+          timers.delete(runId);
+          void startScheduled(ctx, runId);
+        },
+        Math.max(0, at - ctx.now()),
+      );
+      t.unref();
+      timers.set(runId, t);
+    },
+  };
+  followers = new Followers(() => ctx, deps.redis, { ...DEFAULT_FOLLOW, ...deps.follow });
+  registerMigrateCommand(app, ctx);
+  registerPreflightCommand(app, ctx);
+  registerFailbackCommand(app, ctx);
+  registerFailoverCommand(app, ctx);
+  registerBasculeCommand(app, ctx);
+  registerActions(app, ctx);
   app.error(async (err) => {
     log.error({ code: err.code, err: err.message }, 'unhandled Slack error');
   });
+  let sweep: NodeJS.Timeout | null = null;
   return {
     app,
     mode,
+    ctx,
     async start() {
       await app.init();
       await (mode === 'http' ? app.start(deps.port as number) : app.start());
+      await resume(ctx);
+      sweep = setInterval(
+        () =>
+          void expireApprovals(ctx).catch((err: unknown) => log.warn({ err: String(err) }, 'expiry sweep')),
+        deps.expirySweepMs ?? 30_000,
+      );
+      sweep.unref();
     },
     async stop() {
+      if (sweep) clearInterval(sweep);
+      for (const t of timers.values()) clearTimeout(t);
+      await followers.stop();
       await app.stop();
+      await control.close();
     },
   };
 }
+
+/** After a restart: follow the runs still going, re-arm the scheduled starts. */
+async function resume(ctx: BotContext): Promise<void> {
+  for (const id of await ctx.runs.ids()) {
+    const r = await ctx.runs.get(id);
+    const run = await ctx.control.store.get(id);
+    if (!r || !run) continue;
+    if (r.decision?.kind === 'approved' && run.status === 'awaiting-approval' && r.startAt !== null) {
+      ctx.schedule(id, r.startAt);
+    } else if (r.decision?.kind === 'approved' && !isTerminal(run.status)) ctx.follow(id);
+    else if (isTerminal(run.status)) ctx.follow(id); // posts the final message if it never was
+  }
+}
+
+/** A run approved with --at reaches its time: the last approver's approval goes to the engine. */
+async function startScheduled(ctx: BotContext, runId: string): Promise<void> {
+  const r = await ctx.runs.get(runId);
+  const last = r?.approvals.at(-1);
+  if (!r || !last) return;
+  // Cancelled (or started by another process) while waiting: nothing to do.
+  if ((await ctx.control.store.get(runId))?.status !== 'awaiting-approval') return;
+  try {
+    await ctx.control.approve(runId, last.user);
+    ctx.follow(runId);
+  } catch (err) {
+    ctx.log.error({ runId, err: err instanceof Error ? err.message : String(err) }, 'scheduled start failed');
+    await ctx.client.chat.postMessage({
+      channel: r.channel,
+      thread_ts: r.parentTs,
+      text: `:warning: Run \`${runId}\` could not start at its time: ${err instanceof Error ? err.message : String(err)}. Run the command again.`,
+    });
+  }
+}
+
+export { approve };

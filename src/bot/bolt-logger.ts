@@ -16,8 +16,13 @@ export function boltLogger(log: Logger): SlackLogger {
   const child = log.child({ component: 'bolt' });
   const text = (msg: unknown[]) => msg.map((m) => (typeof m === 'string' ? m : JSON.stringify(m))).join(' ');
   return {
-    debug: (...msg: unknown[]) => child.debug(text(msg)),
-    info: (...msg: unknown[]) => child.info(text(msg)),
+    // Bolt logs several debug lines per request: format them only when they will be written.
+    debug: (...msg: unknown[]) => {
+      if (child.isLevelEnabled('debug')) child.debug(text(msg));
+    },
+    info: (...msg: unknown[]) => {
+      if (child.isLevelEnabled('info')) child.info(text(msg));
+    },
     warn: (...msg: unknown[]) => child.warn(text(msg)),
     error: (...msg: unknown[]) => child.error(text(msg)),
     setLevel: () => undefined,

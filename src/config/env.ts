@@ -22,6 +22,10 @@ const envSchema = z.object({
     .default('redis://127.0.0.1:6379'),
   BASCULE_CONFIG: z.string().min(1).default('config/sites.yaml'),
   PORT: z.coerce.number().int().min(1).max(65535).optional(),
+  BASCULE_KEY_PREFIX: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{0,31}$/, 'lower-case letters, digits and "-", such as bascule or bascule-staging')
+    .default('bascule'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -35,6 +39,8 @@ export interface EnvOptions {
   redisUrl: string;
   configPath: string;
   port: number | undefined;
+  /** Prefix of every Redis key and BullMQ queue, so two Bascule instances can share one Redis. */
+  keyPrefix: string;
   logLevel: z.infer<typeof envSchema>['LOG_LEVEL'];
 }
 
@@ -60,6 +66,7 @@ export function readEnvOptions(env: Record<string, string | undefined>): EnvOpti
     redisUrl: e.REDIS_URL,
     configPath: e.BASCULE_CONFIG,
     port: e.PORT,
+    keyPrefix: e.BASCULE_KEY_PREFIX,
     logLevel: e.LOG_LEVEL,
   };
 }

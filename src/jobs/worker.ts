@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import { isBasculeError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { startHeartbeat } from './heartbeat.js';
-import { KEY_PREFIX, redisOptions } from './redis.js';
+import { redisOptions } from './redis.js';
 
 // The worker process: one BullMQ Worker per queue, sharing one Redis connection factory. Several
 // worker processes on several machines may run at once; BullMQ hands each job to one of them and
@@ -28,6 +28,8 @@ export function startWorkers(options: {
   redis: Redis;
   /** For BullMQ's own connections. */
   redisUrl: string;
+  /** BASCULE_KEY_PREFIX: the prefix of every queue. */
+  prefix: string;
   processors: QueueProcessor[];
   log: Logger;
 }): RunningWorker {
@@ -59,7 +61,7 @@ export function startWorkers(options: {
       },
       {
         connection,
-        prefix: KEY_PREFIX,
+        prefix: options.prefix,
         concurrency: p.concurrency,
         autorun: true,
       },

@@ -27,8 +27,7 @@ export function cliUser(env: Record<string, string | undefined>): string {
 
 export async function withControl<T>(ctx: CliContext, fn: (control: RunControl) => Promise<T>): Promise<T> {
   const redis = await connectRedis(readEnvOptions(ctx.env).redisUrl);
-  // BASCULE_KEY_PREFIX: another key prefix than `bascule` (tests, a second instance on one Redis).
-  const control = new RunControl(redis, ctx.env.BASCULE_KEY_PREFIX);
+  const control = new RunControl(redis, readEnvOptions(ctx.env).keyPrefix);
   try {
     return await fn(control);
   } finally {

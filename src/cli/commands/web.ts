@@ -26,7 +26,15 @@ export const command: CliCommand = {
     // close what was opened instead of killing the process half-way.
     const stopRequested = untilSignal(log);
     const redis = await connectRedis(options.redisUrl);
-    const bot = createBot({ slack: options.slack, port: options.port, topology, redis, log });
+    const bot = createBot({
+      slack: options.slack,
+      port: options.port,
+      topology,
+      redis,
+      log,
+      env: ctx.env,
+      prefix: options.keyPrefix,
+    });
     await bot.start();
     log.info(
       {

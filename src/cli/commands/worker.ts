@@ -27,7 +27,13 @@ export const command: CliCommand = {
     const stopRequested = untilSignal(log);
     const redis = await connectRedis(options.redisUrl);
     const list = processors({ topology, env: ctx.env, log });
-    const running = startWorkers({ redis, redisUrl: options.redisUrl, processors: list, log });
+    const running = startWorkers({
+      redis,
+      redisUrl: options.redisUrl,
+      prefix: options.keyPrefix,
+      processors: list,
+      log,
+    });
     log.info(
       { workerId: running.id, queues: list.map((p) => p.queue), redis: redactUrl(options.redisUrl) },
       'bascule worker started',

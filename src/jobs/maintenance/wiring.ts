@@ -137,7 +137,7 @@ export function maintenanceQueueProcessor(deps: ProcessorDeps): QueueProcessor {
   };
   let runStore: RunStore | null = null;
   const getRunStore = () => {
-    runStore ??= new RunStore(getRedis());
+    runStore ??= new RunStore(getRedis(), readEnvOptions(deps.env).keyPrefix);
     return runStore;
   };
   let inner: QueueProcessor | null = null;
@@ -146,7 +146,7 @@ export function maintenanceQueueProcessor(deps: ProcessorDeps): QueueProcessor {
     concurrency: 4,
     process(job, log) {
       inner ??= maintenanceProcessor({
-        store: new MaintenanceStore(getRedis()),
+        store: new MaintenanceStore(getRedis(), readEnvOptions(deps.env).keyPrefix),
         sender: senderFromEnv(deps.env) ?? noSlack,
         settings: notificationSettings(deps.topology),
         preflightSummary: preflightSummary(deps, getRunStore),

@@ -45,7 +45,8 @@ export function preflightProcessor(deps: {
 }): QueueProcessor {
   let store: RunStore | null = null;
   const getStore = () => {
-    store ??= new RunStore(unrefRedis(readEnvOptions(deps.env).redisUrl));
+    const env = readEnvOptions(deps.env);
+    store ??= new RunStore(unrefRedis(env.redisUrl), env.keyPrefix);
     return store;
   };
   return {
@@ -58,7 +59,7 @@ export function preflightProcessor(deps: {
         { topology: deps.topology, env: deps.env, activeRuns: () => activeRuns(s), log },
         data.request,
       );
-      const key = preflightResultKey(job.id ?? 'unknown');
+      const key = preflightResultKey(job.id ?? 'unknown', s.keys.prefix);
       await s.redis.set(key, JSON.stringify(result), 'EX', RESULT_TTL_SECONDS);
       log.info({ blocked: result.blocked, findings: result.findings.length }, 'preflight stored');
       return { key, blocked: result.blocked, planHash: result.plan.hash, findings: result.findings.length };

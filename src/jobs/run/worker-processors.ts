@@ -50,6 +50,7 @@ export function runQueueProcessors(deps: RunWorkerDeps): QueueProcessor[] {
         makeContext: (base) => services.makeContext(base),
         replan: (run, approved) => services.replan(run, approved),
         log: deps.log,
+        prefix: readEnvOptions(deps.env).keyPrefix,
       },
       new AbortController().signal,
     );

@@ -1,0 +1,29 @@
+import type { WebClient } from '@slack/web-api';
+import type { Redis } from 'ioredis';
+import type { Topology } from '../config/schema.js';
+import type { GrammarContext } from '../domain/command-grammar.js';
+import type { MoveRequest, PreflightResult } from '../domain/preflight/types.js';
+import type { RunControl } from '../jobs/run/control.js';
+import type { Logger } from '../log.js';
+import type { Access } from './access.js';
+import type { BotRuns } from './bot-runs.js';
+
+// What every command and action handler shares.
+
+export interface BotContext {
+  topology: Topology;
+  grammar: GrammarContext;
+  redis: Redis;
+  control: RunControl;
+  runs: BotRuns;
+  access: Access;
+  client: WebClient;
+  log: Logger;
+  /** Gathers a preflight for a request (vCenter, arrays, active runs). */
+  preflight(request: MoveRequest): Promise<PreflightResult>;
+  now(): number;
+  /** Starts following a run's events to keep its card and thread up to date. */
+  follow(runId: string): void;
+  /** Schedules an approved run that starts later (--at). */
+  schedule(runId: string, at: number): void;
+}
