@@ -1,4 +1,6 @@
 import { command as configCheck } from './commands/config-check.js';
+import { command as consoleCommand } from './commands/console.js';
+import { command as demo } from './commands/demo.js';
 import { command as failback } from './commands/failback.js';
 import { command as failover } from './commands/failover.js';
 import { command as history } from './commands/history.js';
@@ -31,6 +33,7 @@ export const commands: CliCommand[] = [
   runResume,
   runCancel,
   runRetry,
+  consoleCommand,
   web,
   worker,
   configCheck,
@@ -38,4 +41,5 @@ export const commands: CliCommand[] = [
   labDown,
   labStatus,
   labBuild,
+  demo,
 ];
