@@ -82,7 +82,12 @@ export function renderAudit(entries: AuditEntry[]): string {
       const d = e.details;
       const what = [
         d.unit !== undefined ? `unit ${String(d.unit)}` : '',
-        d.kind !== undefined ? `step ${Number(d.step) + 1} ${String(d.kind)}` : '',
+        // Step entries carry the step index; run entries carry the run's kind (migrate, failback…).
+        d.kind === undefined
+          ? ''
+          : d.step === undefined
+            ? String(d.kind)
+            : `step ${Number(d.step) + 1} ${String(d.kind)}`,
         d.reason !== undefined ? `reason "${String(d.reason)}"` : '',
         d.approvedBy !== undefined ? `approved by ${String(d.approvedBy)}` : '',
         d.status !== undefined ? String(d.status) : '',
