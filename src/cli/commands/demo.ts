@@ -111,6 +111,7 @@ export const command: CliCommand = {
       `Starting the two-site lab in ${dir}`,
       startLab({ dir, detached: true, timeScale }),
     );
+    const prefix = `demo-${randomBytes(3).toString('hex')}`;
     const labEnv = parseEnv(await readFile(lab.info.files.env, 'utf8')) as Record<string, string>;
     const env: Record<string, string> = {
       ...(Object.fromEntries(Object.entries(ctx.env).filter(([, v]) => v !== undefined)) as Record<
@@ -119,8 +120,9 @@ export const command: CliCommand = {
       >),
       ...labEnv,
       BASCULE_USER: 'alice',
-      // Unattended demos keep to their own keys, so CI runs never see each other's runs.
-      ...(unattended ? { BASCULE_KEY_PREFIX: `demo-${randomBytes(3).toString('hex')}` } : {}),
+      // Each demo keeps to its own keys: runs and windows of an earlier demo (or of CI) never get
+      // in its way, and it never touches an instance's real keys in the same Redis.
+      BASCULE_KEY_PREFIX: prefix,
       LOG_LEVEL: 'warn',
     };
     const vcenter = new LabVcenter(lab.info.vcsim.controlUrl, await readFile(lab.info.files.ca, 'utf8'));
@@ -210,7 +212,7 @@ export const command: CliCommand = {
         [
           '',
           '\x1b[32mDemo complete: every step verified.\x1b[0m The lab is still running, for you to play with:',
-          `  set -a; . ${lab.info.files.env}; set +a`,
+          `  set -a; . ${lab.info.files.env}; set +a; export BASCULE_KEY_PREFIX=${prefix}`,
           '  node bin/bascule.js worker &                      # a worker for your runs',
           '  node bin/bascule.js preflight site5 --to lognes',
           '  node bin/bascule.js migrate site5 --to lognes --datastore LV-SITE5-01',

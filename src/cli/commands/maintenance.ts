@@ -137,7 +137,7 @@ export const command: CliCommand = {
     parseMaintenanceTokens(extractFlags(args).rest);
     const sender = senderFromEnv(ctx.env);
     const redis = await connectRedis(options.redisUrl);
-    const handle = createMaintenanceService({ redis, topology, sender });
+    const handle = createMaintenanceService({ redis, topology, sender, prefix: options.keyPrefix });
     try {
       return await runMaintenance(args, ctx, { service: handle.service, announces: sender !== null });
     } finally {
