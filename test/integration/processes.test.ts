@@ -1,18 +1,9 @@
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, it } from 'vitest';
+import { exampleSecrets } from '../support/example-secrets.js';
 import { spawnBascule } from '../support/spawn-bascule.js';
 
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const secrets = {
-  VCENTER_USER: 'u',
-  VCENTER_PASSWORD: 'p',
-  STORWIZE_SITE5_KEY: 'k',
-  STORWIZE_LOGNES_KEY: 'k',
-  DSM_USER: 'u',
-  DSM_PASSWORD: 'p',
-  ZERTO_CLIENT_ID: 'c',
-  ZERTO_CLIENT_SECRET: 's',
-};
 
 describe('bascule worker process', () => {
   const redis = new Redis(redisUrl);
@@ -22,7 +13,7 @@ describe('bascule worker process', () => {
 
   it('starts against Redis, logs one structured line, registers, and stops cleanly on SIGTERM', async () => {
     const p = spawnBascule(['worker'], {
-      ...secrets,
+      ...exampleSecrets,
       REDIS_URL: redisUrl,
       BASCULE_CONFIG: 'config/sites.example.yaml',
       LOG_LEVEL: 'info',
@@ -55,7 +46,7 @@ describe('bascule worker process', () => {
 
   it('fails fast when Redis does not answer', async () => {
     const p = spawnBascule(['worker'], {
-      ...secrets,
+      ...exampleSecrets,
       REDIS_URL: 'redis://127.0.0.1:1',
       BASCULE_CONFIG: 'config/sites.example.yaml',
     });

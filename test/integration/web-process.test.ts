@@ -1,19 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSlackDriver, type SlackSim, startSlackSim } from '../../lab/slack/index.js';
 import { labChannels, labUsers } from '../../lab/slack/workspace.js';
+import { exampleSecrets } from '../support/example-secrets.js';
 import { freePort } from '../support/free-port.js';
 import { spawnBascule } from '../support/spawn-bascule.js';
-
-const secrets = {
-  VCENTER_USER: 'u',
-  VCENTER_PASSWORD: 'p',
-  STORWIZE_SITE5_KEY: 'k',
-  STORWIZE_LOGNES_KEY: 'k',
-  DSM_USER: 'u',
-  DSM_PASSWORD: 'p',
-  ZERTO_CLIENT_ID: 'c',
-  ZERTO_CLIENT_SECRET: 's',
-};
 
 describe('bascule web process (HTTP receiver)', () => {
   let sim: SlackSim;
@@ -27,7 +17,7 @@ describe('bascule web process (HTTP receiver)', () => {
   it('starts, answers signed slash commands, refuses unsigned ones, and stops cleanly on SIGTERM', async () => {
     const port = await freePort();
     const p = spawnBascule(['web'], {
-      ...secrets,
+      ...exampleSecrets,
       SLACK_BOT_TOKEN: sim.botToken,
       SLACK_SIGNING_SECRET: sim.signingSecret,
       SLACK_API_URL: sim.apiUrl,
