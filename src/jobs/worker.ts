@@ -23,7 +23,7 @@ export interface RunningWorker {
   close(): Promise<void>;
 }
 
-export function startWorkers(options: {
+export async function startWorkers(options: {
   /** For the heartbeat. */
   redis: Redis;
   /** For BullMQ's own connections. */
@@ -32,7 +32,7 @@ export function startWorkers(options: {
   prefix: string;
   processors: QueueProcessor[];
   log: Logger;
-}): RunningWorker {
+}): Promise<RunningWorker> {
   const id = randomUUID();
   const log = options.log.child({ workerId: id });
   // Each Worker gets connection options, not a client: BullMQ then owns its blocking connection
@@ -69,6 +69,9 @@ export function startWorkers(options: {
     worker.on('error', (err) => log.error({ queue: p.queue, err: err.message }, 'worker connection error'));
     return worker;
   });
+  // Ready means connected: only then is the worker announced, and a stop requested right after
+  // start-up never closes a connection BullMQ is still opening (which it reports as a crash).
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
   const heartbeat = startHeartbeat(options.redis, { id, queues: options.processors.map((p) => p.queue) });
   return {
     id,

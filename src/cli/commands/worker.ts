@@ -27,7 +27,7 @@ export const command: CliCommand = {
     const stopRequested = untilSignal(log);
     const redis = await connectRedis(options.redisUrl);
     const list = processors({ topology, env: ctx.env, log });
-    const running = startWorkers({
+    const running = await startWorkers({
       redis,
       redisUrl: options.redisUrl,
       prefix: options.keyPrefix,
