@@ -132,6 +132,8 @@ async function mountOne(ctx: StepContext, host: HostRef, ds: DatastoreRef, uuid:
   );
 }
 
+const MOUNT_PARALLELISM = 8;
+
 export const mountDatastore: StepExecutor<'mount-datastore'> = async (step, ctx) => {
   const world = await readWorld(ctx);
   const counts: Record<MountResult, number> = { already: 0, resolved: 0, mounted: 0 };
@@ -140,32 +142,31 @@ export const mountDatastore: StepExecutor<'mount-datastore'> = async (step, ctx)
   let i = 0;
   for (const ds of step.datastores) {
     const uuid = uuidOf(world, ds);
-    for (const host of step.hosts) {
+    // Each host resolves its own view of the replica, independently of the others: mounting them
+    // all at once takes one host's time instead of the sum (a wide cluster mounts in seconds).
+    const failed = await eachLimited(step.hosts, MOUNT_PARALLELISM, async (host) => {
       throwIfAborted(ctx.signal, `mounting ${ds.name} on ${host.name}`);
       ctx.progress({
         percent: Math.round((i++ / Math.max(1, total)) * 100),
         message: `mounting ${ds.name} on ${host.name}`,
       });
-      try {
-        const out = await mountOne(ctx, host, ds, uuid);
-        if (uuid !== null && out.uuid !== null && out.uuid !== uuid) {
-          // A resignatured copy would break every .vmx path: never accept one silently.
-          throw new StepError(
-            'STEP_REPLICA_NOT_VISIBLE',
-            `${host.name} mounted ${ds.name} with VMFS UUID ${out.uuid}, expected ${uuid}`,
-            {
-              retryable: false,
-              hint: 'The copy was resignatured (snap- datastore): unmount it, then force-mount the replica keeping its UUID.',
-              details: { datastore: ds.name, host: host.name, expected: uuid, found: out.uuid },
-            },
-          );
-        }
-        counts[out.result]++;
-      } catch (err) {
-        throwIfAborted(ctx.signal, 'the remaining mounts');
-        failures.push({ target: `${ds.name} on ${host.name}`, error: err });
+      const out = await mountOne(ctx, host, ds, uuid);
+      if (uuid !== null && out.uuid !== null && out.uuid !== uuid) {
+        // A resignatured copy would break every .vmx path: never accept one silently.
+        throw new StepError(
+          'STEP_REPLICA_NOT_VISIBLE',
+          `${host.name} mounted ${ds.name} with VMFS UUID ${out.uuid}, expected ${uuid}`,
+          {
+            retryable: false,
+            hint: 'The copy was resignatured (snap- datastore): unmount it, then force-mount the replica keeping its UUID.',
+            details: { datastore: ds.name, host: host.name, expected: uuid, found: out.uuid },
+          },
+        );
       }
-    }
+      counts[out.result]++;
+    });
+    throwIfAborted(ctx.signal, 'the remaining mounts');
+    for (const f of failed) failures.push({ target: `${ds.name} on ${f.item.name}`, error: f.error });
   }
   if (failures.length > 0) throw failuresError('mounts', failures, total);
   ctx.progress({ percent: 100, message: `${step.datastores.length} datastore(s) mounted on every host` });
