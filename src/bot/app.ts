@@ -5,6 +5,9 @@ import type { EnvOptions } from '../config/env.js';
 import type { Topology } from '../config/schema.js';
 import { ConfigError } from '../domain/errors.js';
 import type { MoveRequest, PreflightResult } from '../domain/preflight/types.js';
+import { maintenanceIcsRoute } from '../jobs/maintenance/ics-route.js';
+import { slackSender } from '../jobs/maintenance/sender.js';
+import { createMaintenanceService, type ServiceHandle } from '../jobs/maintenance/wiring.js';
 import { gatherPreflight } from '../jobs/preflight/gather.js';
 import { KEY_PREFIX } from '../jobs/redis.js';
 import { RunControl } from '../jobs/run/control.js';
@@ -13,12 +16,14 @@ import { isTerminal } from '../jobs/run/types.js';
 import type { Logger } from '../log.js';
 import { Access } from './access.js';
 import { registerActions } from './actions/buttons.js';
+import { registerMaintenanceActions } from './actions/maintenance-buttons.js';
 import { approve, expireApprovals } from './approval.js';
 import { boltLogger } from './bolt-logger.js';
 import { BotRuns } from './bot-runs.js';
 import { registerBasculeCommand } from './commands/bascule.js';
 import { registerFailbackCommand } from './commands/failback.js';
 import { registerFailoverCommand } from './commands/failover.js';
+import { registerMaintenanceCommand } from './commands/maintenance.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPreflightCommand } from './commands/preflight.js';
 import type { BotContext } from './context.js';
@@ -51,6 +56,8 @@ export interface Bot {
   app: App;
   mode: 'socket' | 'http';
   ctx: BotContext;
+  /** Maintenance windows (/maintenance, its buttons, GET /maintenance.ics). */
+  maintenance: ServiceHandle;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -67,6 +74,8 @@ export function createBot(deps: BotDeps): Bot {
     ? { slackApiUrl: slack.apiUrl.endsWith('/') ? slack.apiUrl : `${slack.apiUrl}/` }
     : {};
   let mode: Bot['mode'];
+  // Assigned below, once the app (its WebClient, the sender) exists.
+  let maintenance: ServiceHandle | null = null;
   let receiver: SocketModeReceiver | HTTPReceiver;
   if (slack.appToken) {
     mode = 'socket';
@@ -83,6 +92,21 @@ export function createBot(deps: BotDeps): Bot {
           handler: (_req, res) => {
             res.writeHead(200, { 'content-type': 'application/json' });
             res.end('{"ok":true}');
+          },
+        },
+        {
+          path: '/maintenance.ics',
+          method: ['GET', 'HEAD'],
+          handler: (req, res) => {
+            if (!maintenance) {
+              res.writeHead(503).end();
+              return;
+            }
+            maintenanceIcsRoute(maintenance.service)(req, res).catch((err: unknown) => {
+              log.error({ err: err instanceof Error ? err.message : String(err) }, 'maintenance.ics failed');
+              if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+              res.end('maintenance feed unavailable\n');
+            });
           },
         },
       ],
@@ -132,13 +156,23 @@ export function createBot(deps: BotDeps): Bot {
       timers.set(runId, t);
     },
   };
+  const maint = createMaintenanceService({
+    redis: deps.redis,
+    topology: deps.topology,
+    sender: slackSender(app.client),
+    clock: ctx.now,
+    prefix,
+  });
+  maintenance = maint;
   followers = new Followers(() => ctx, deps.redis, { ...DEFAULT_FOLLOW, ...deps.follow });
   registerMigrateCommand(app, ctx);
   registerPreflightCommand(app, ctx);
   registerFailbackCommand(app, ctx);
   registerFailoverCommand(app, ctx);
   registerBasculeCommand(app, ctx);
+  registerMaintenanceCommand(app, ctx, maint.service);
   registerActions(app, ctx);
+  registerMaintenanceActions(app, ctx, maint.service);
   app.error(async (err) => {
     log.error({ code: err.code, err: err.message }, 'unhandled Slack error');
   });
@@ -147,10 +181,15 @@ export function createBot(deps: BotDeps): Bot {
     app,
     mode,
     ctx,
+    maintenance: maint,
     async start() {
       await app.init();
       await (mode === 'http' ? app.start(deps.port as number) : app.start());
       await resume(ctx);
+      // Reminder jobs have stable ids: re-queueing after a restart adds only the missing ones.
+      await maint.service
+        .resyncReminders()
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'maintenance reminders resync'));
       sweep = setInterval(
         () =>
           void expireApprovals(ctx).catch((err: unknown) => log.warn({ err: String(err) }, 'expiry sweep')),
@@ -163,6 +202,7 @@ export function createBot(deps: BotDeps): Bot {
       for (const t of timers.values()) clearTimeout(t);
       await followers.stop();
       await app.stop();
+      await maint.close();
       await control.close();
     },
   };

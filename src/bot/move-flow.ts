@@ -23,13 +23,27 @@ export interface MoveOptions {
   refuse?: string;
 }
 
-export async function startMove(ctx: BotContext, req: SlashRequest, o: MoveOptions): Promise<void> {
+/** Where the flow went: its thread, and the run when one was recorded (null: blocked or refused). */
+export interface MoveOutcome {
+  channel: string;
+  parentTs: string;
+  runId: string | null;
+}
+
+export type MoveRequester = Pick<SlashRequest, 'user' | 'channel' | 'typed' | 'reply'>;
+
+/** Returns null when nothing was posted (the requester may not start runs). */
+export async function startMove(
+  ctx: BotContext,
+  req: MoveRequester,
+  o: MoveOptions,
+): Promise<MoveOutcome | null> {
   if (!o.dryRun && !o.refuse && !(await ctx.access.isOperator(req.user))) {
     await req.reply(
       ':no_entry: Only operators (access.operators or the operator group in sites.yaml) may start runs. ' +
         `Ask one of them to run \`${req.typed}\`, or see what it would do with \`--dry-run\` or /preflight.`,
     );
-    return;
+    return null;
   }
   const parent = await ctx.client.chat.postMessage({
     channel: req.channel,
@@ -38,6 +52,7 @@ export async function startMove(ctx: BotContext, req: SlashRequest, o: MoveOptio
   });
   const parentTs = parent.ts;
   if (!parentTs) throw new Error('chat.postMessage returned no ts');
+  const outcome: MoveOutcome = { channel: req.channel, parentTs, runId: null };
   const setStatus = (status: string) =>
     ctx.client.chat.update({
       channel: req.channel,
@@ -60,7 +75,7 @@ export async function startMove(ctx: BotContext, req: SlashRequest, o: MoveOptio
     ctx.log.error({ err: err instanceof Error ? err.message : String(err) }, 'preflight failed');
     await inThread(`${errorReply(err)}\nNothing was changed. Run the command again once that is fixed.`);
     await setStatus(':warning: Preflight could not run; see the thread.');
-    return;
+    return outcome;
   }
   await inThread(preflightVerdict(result), preflightReportBlocks(result));
 
@@ -68,16 +83,16 @@ export async function startMove(ctx: BotContext, req: SlashRequest, o: MoveOptio
     await setStatus(
       ':no_entry: Blocked by preflight: fix the findings in the thread, then run the command again.',
     );
-    return;
+    return outcome;
   }
   if (o.refuse) {
     await inThread(`:no_entry: ${o.refuse}`);
     await setStatus(`:no_entry: Refused: ${o.refuse}`);
-    return;
+    return outcome;
   }
   if (o.dryRun) {
     await setStatus(':white_check_mark: Preflight OK (dry run: nothing will run).');
-    return;
+    return outcome;
   }
   let runId: string;
   try {
@@ -86,7 +101,7 @@ export async function startMove(ctx: BotContext, req: SlashRequest, o: MoveOptio
   } catch (err) {
     await inThread(`${errorReply(err)}\nNothing was started.`);
     await setStatus(':no_entry: Not started; see the thread.');
-    return;
+    return outcome;
   }
   const now = ctx.now();
   const approvals = ctx.topology.approvals;
@@ -130,4 +145,5 @@ export async function startMove(ctx: BotContext, req: SlashRequest, o: MoveOptio
     }));
   }
   await setStatus(`:lock: Run \`${runId}\` awaiting approval in the thread.`);
+  return { ...outcome, runId };
 }
