@@ -1,14 +1,21 @@
 import { readEnvOptions } from '../../config/env.js';
 import { loadTopology } from '../../config/load.js';
-import { UsageError } from '../../domain/errors.js';
+import type { Mode } from '../../domain/command-grammar.js';
+import { errorMessage, UsageError } from '../../domain/errors.js';
 import { MaintenanceError } from '../../domain/maintenance/errors.js';
 import { maintenanceUsages, parseMaintenanceTokens } from '../../domain/maintenance/grammar.js';
 import { formatLocal } from '../../domain/maintenance/local-time.js';
 import { renderListText, windowText } from '../../domain/maintenance/status-view.js';
-import type { MaintenanceWindow } from '../../domain/maintenance/types.js';
+import type { MaintenanceWindow, ServiceImpact } from '../../domain/maintenance/types.js';
 import type { ChangeResult, MaintenanceService } from '../../jobs/maintenance/service.js';
-import { createMaintenanceService, senderFromEnv } from '../../jobs/maintenance/wiring.js';
+import {
+  createMaintenanceService,
+  senderFromEnv,
+  windowImpactEstimator,
+} from '../../jobs/maintenance/wiring.js';
 import { connectRedis } from '../../jobs/redis.js';
+import { RunStore } from '../../jobs/run/run-store.js';
+import { createLogger } from '../../log.js';
 import { type CliCommand, type CliContext, EXIT } from '../types.js';
 
 // `bascule maintenance schedule|list|show|edit|cancel|ics`. The acting operator is a Slack user id
@@ -28,6 +35,12 @@ export interface MaintenanceCliDeps {
   service: MaintenanceService;
   /** Whether announcements can be posted (a Slack token is configured). */
   announces: boolean;
+  /** Impact per service from a real preflight plan, for the first announcement. */
+  estimateImpact?: (w: {
+    site: string;
+    destination: string | null;
+    mode: Mode | null;
+  }) => Promise<ServiceImpact[]>;
 }
 
 interface CliFlags {
@@ -84,6 +97,26 @@ function out(ctx: CliContext, json: boolean, value: unknown, text: string): void
   ctx.stdout.write(json ? `${JSON.stringify(value, null, 2)}\n` : `${text}\n`);
 }
 
+/**
+ * Best effort: a window can be scheduled weeks ahead from a laptop that cannot reach vCenter; the
+ * announcement then says the impact is not estimated yet, and the 1-day reminder estimates it.
+ */
+async function estimate(
+  deps: MaintenanceCliDeps,
+  cmd: { site: string; destination: string | null; mode: Mode | null },
+  ctx: CliContext,
+): Promise<ServiceImpact[] | null> {
+  if (!deps.estimateImpact) return null;
+  try {
+    return await deps.estimateImpact(cmd);
+  } catch (err) {
+    ctx.stderr.write(
+      `note: impact not estimated (${errorMessage(err)}); the 1-day reminder will estimate it\n`,
+    );
+    return null;
+  }
+}
+
 /** The command against a service (tests inject one over a random Redis prefix). */
 export async function runMaintenance(
   args: string[],
@@ -95,7 +128,8 @@ export async function runMaintenance(
   const { service } = deps;
   switch (cmd.verb) {
     case 'schedule': {
-      const r = await service.schedule(cmd, { id: actorId(flags, ctx.env) });
+      const impact = await estimate(deps, cmd, ctx);
+      const r = await service.schedule({ ...cmd, impact }, { id: actorId(flags, ctx.env) });
       out(ctx, flags.json, r, changeText('Scheduled', r, deps.announces));
       return EXIT.ok;
     }
@@ -139,7 +173,17 @@ export const command: CliCommand = {
     const redis = await connectRedis(options.redisUrl);
     const handle = createMaintenanceService({ redis, topology, sender, prefix: options.keyPrefix });
     try {
-      return await runMaintenance(args, ctx, { service: handle.service, announces: sender !== null });
+      const estimator = windowImpactEstimator(
+        { topology, env: ctx.env, log: createLogger({ level: 'silent', name: 'bascule-cli' }) },
+        () => new RunStore(redis, options.keyPrefix),
+      );
+      const other = (site: string) => topology.sites.find((s) => s.name !== site)?.name ?? site;
+      return await runMaintenance(args, ctx, {
+        service: handle.service,
+        announces: sender !== null,
+        estimateImpact: (w) =>
+          estimator({ site: w.site, destination: w.destination ?? other(w.site), mode: w.mode }),
+      });
     } finally {
       await handle.close();
       await redis.quit();

@@ -9,6 +9,7 @@ import type {
   MaintenanceWindow,
   NotificationSettings,
   PreflightSummary,
+  ServiceImpact,
 } from '../../domain/maintenance/types.js';
 import type { Logger } from '../../log.js';
 import { connectVsphere, gatherPreflight } from '../preflight/gather.js';
@@ -89,9 +90,20 @@ export function createMaintenanceService(o: {
   };
 }
 
+/**
+ * The expected impact per service of a window's move, from a real preflight plan (cold: each
+ * service down for its unit's shutdown-to-power-on time; hot or Zerto: none or a reboot).
+ * Scheduling uses it for the first announcement; the 1-day reminder refreshes it.
+ */
+export function windowImpactEstimator(deps: ProcessorDeps, store: () => RunStore) {
+  const summary = preflightSummary(deps, store);
+  return async (w: Pick<MaintenanceWindow, 'site' | 'destination' | 'mode'>): Promise<ServiceImpact[]> =>
+    (await summary(w)).impact ?? [];
+}
+
 /** Preflight for the 1-day reminder: a real preflight of the window's move, and its impact. */
 function preflightSummary(deps: ProcessorDeps, store: () => RunStore) {
-  return async (w: MaintenanceWindow): Promise<PreflightSummary> => {
+  return async (w: Pick<MaintenanceWindow, 'site' | 'destination' | 'mode'>): Promise<PreflightSummary> => {
     const vsphere = await connectVsphere(deps.topology, deps.env);
     try {
       const inventory = await vsphere.inventory();
