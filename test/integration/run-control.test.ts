@@ -139,7 +139,9 @@ describe('run controls', () => {
     const md = renderRunReportMarkdown(report);
     expect(md).toContain(`# Run ${run.id}: migrate site5 → lognes — cancelled`);
     expect(md).toContain('| 2 | unmount-datastore | done | 1 |');
-    expect(await h.redis.exists(h.control.store.keys.siteLock('site5'))).toBe(0);
+    // The lock is released right after the run is marked cancelled (never before: a new run must
+    // not start while this one still counts as active), so give the release its moment.
+    await expect.poll(() => h.redis.exists(h.control.store.keys.siteLock('site5'))).toBe(0);
     const cancel = (await history(h.redis, h.control.store.keys, run.id)).find(
       (a) => a.type === 'command-cancel',
     );
