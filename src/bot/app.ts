@@ -7,7 +7,11 @@ import { ConfigError } from '../domain/errors.js';
 import type { MoveRequest, PreflightResult } from '../domain/preflight/types.js';
 import { maintenanceIcsRoute } from '../jobs/maintenance/ics-route.js';
 import { slackSender } from '../jobs/maintenance/sender.js';
-import { createMaintenanceService, type ServiceHandle } from '../jobs/maintenance/wiring.js';
+import {
+  createMaintenanceService,
+  type ServiceHandle,
+  windowImpactEstimator,
+} from '../jobs/maintenance/wiring.js';
 import { gatherPreflight } from '../jobs/preflight/gather.js';
 import { KEY_PREFIX } from '../jobs/redis.js';
 import { RunControl } from '../jobs/run/control.js';
@@ -170,7 +174,19 @@ export function createBot(deps: BotDeps): Bot {
   registerFailbackCommand(app, ctx);
   registerFailoverCommand(app, ctx);
   registerBasculeCommand(app, ctx);
-  registerMaintenanceCommand(app, ctx, maint.service);
+  // Only with an explicit environment (the web process passes its own): the estimate reads vCenter.
+  const estimator = deps.env
+    ? windowImpactEstimator({ topology: deps.topology, env: { ...deps.env }, log }, () => ctx.control.store)
+    : null;
+  const other = (site: string) => deps.topology.sites.find((s) => s.name !== site)?.name ?? site;
+  registerMaintenanceCommand(
+    app,
+    ctx,
+    maint.service,
+    estimator
+      ? (w) => estimator({ site: w.site, destination: w.destination ?? other(w.site), mode: w.mode })
+      : undefined,
+  );
   registerActions(app, ctx);
   registerMaintenanceActions(app, ctx, maint.service);
   app.error(async (err) => {

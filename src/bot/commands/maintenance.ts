@@ -1,6 +1,8 @@
 import type { App } from '@slack/bolt';
+import type { Mode } from '../../domain/command-grammar.js';
 import { type MaintenanceCommand, parseMaintenance } from '../../domain/maintenance/grammar.js';
 import { renderListMessage, windowText } from '../../domain/maintenance/status-view.js';
+import type { ServiceImpact } from '../../domain/maintenance/types.js';
 import { ICS_PATH } from '../../jobs/maintenance/ics-route.js';
 import type { ChangeResult, MaintenanceService } from '../../jobs/maintenance/service.js';
 import { type Block, clip } from '../blocks/limits.js';
@@ -23,18 +25,33 @@ function changeText(verb: string, r: ChangeResult): string {
   return lines.join('\n');
 }
 
+/** Impact per service from a real preflight plan, for the first announcement (best effort). */
+export type ImpactEstimator = (w: {
+  site: string;
+  destination: string | null;
+  mode: Mode | null;
+}) => Promise<ServiceImpact[]>;
+
 export async function runMaintenanceCommand(
   ctx: BotContext,
   service: MaintenanceService,
   cmd: MaintenanceCommand,
   user: string,
   reply: Reply,
+  estimateImpact?: ImpactEstimator,
 ): Promise<void> {
   const actor = async () => ({ id: user, inOperatorGroup: await ctx.access.isOperator(user) });
   switch (cmd.verb) {
     case 'schedule': {
       const { verb: _verb, ...input } = cmd;
-      await reply(changeText('Scheduled', await service.schedule(input, await actor())));
+      // Without vCenter the window is still scheduled; the 1-day reminder estimates the impact.
+      const impact = estimateImpact
+        ? await estimateImpact(input).catch((err: unknown) => {
+            ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'impact not estimated');
+            return null;
+          })
+        : null;
+      await reply(changeText('Scheduled', await service.schedule({ ...input, impact }, await actor())));
       return;
     }
     case 'edit': {
@@ -64,7 +81,12 @@ export async function runMaintenanceCommand(
   }
 }
 
-export function registerMaintenanceCommand(app: App, ctx: BotContext, service: MaintenanceService): void {
+export function registerMaintenanceCommand(
+  app: App,
+  ctx: BotContext,
+  service: MaintenanceService,
+  estimateImpact?: ImpactEstimator,
+): void {
   app.command('/maintenance', async (args: SlashArgs) => {
     const c = args.command;
     let cmd: MaintenanceCommand;
@@ -87,7 +109,7 @@ export function registerMaintenanceCommand(app: App, ctx: BotContext, service: M
         ctx.log.info({ command: '/maintenance', user: c.user_id }, 'Slack redelivery ignored');
         return;
       }
-      await runMaintenanceCommand(ctx, service, cmd, c.user_id, reply);
+      await runMaintenanceCommand(ctx, service, cmd, c.user_id, reply, estimateImpact);
     } catch (err) {
       ctx.log.warn(
         { command: '/maintenance', err: err instanceof Error ? err.message : String(err) },
