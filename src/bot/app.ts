@@ -168,7 +168,18 @@ export function createBot(deps: BotDeps): Bot {
     prefix,
   });
   maintenance = maint;
-  followers = new Followers(() => ctx, deps.redis, { ...DEFAULT_FOLLOW, ...deps.follow });
+  followers = new Followers(() => ctx, deps.redis, {
+    ...DEFAULT_FOLLOW,
+    ...deps.follow,
+    // A maintenance window follows its runs: migrated → in progress, failed back → done.
+    onEnded: async (run) => {
+      await maint.service
+        .runEnded(run.id, run.status === 'succeeded')
+        .catch((err: unknown) =>
+          log.warn({ runId: run.id, err: String(err) }, 'maintenance state not updated'),
+        );
+    },
+  });
   registerMigrateCommand(app, ctx);
   registerPreflightCommand(app, ctx);
   registerFailbackCommand(app, ctx);

@@ -20,6 +20,8 @@ export interface FollowOptions {
   /** A step is stalled when it runs longer than this many times its estimate (and at least stallMinMs). */
   stallFactor: number;
   stallMinMs: number;
+  /** Called once when a followed run has ended and its final report is posted. */
+  onEnded?: (run: RunRecord) => Promise<void>;
 }
 
 const IDLE_REDRAW_MS = 15_000;
@@ -166,5 +168,6 @@ export class Followers {
       text: clip(`Run ${run.id} ${run.status}: ${run.kind} ${run.from} → ${run.to}`, MAX_FALLBACK),
       blocks: finalReportBlocks(report),
     });
+    await this.options.onEnded?.(run);
   }
 }

@@ -234,6 +234,21 @@ export class MaintenanceService {
     return window;
   }
 
+  /**
+   * A run linked to a window ended: a successful migration means the maintenance is in progress,
+   * a successful failback that it is done. Other outcomes leave the state for the operators.
+   */
+  async runEnded(runId: string, succeeded: boolean): Promise<MaintenanceWindow | null> {
+    if (!succeeded) return null;
+    for (const w of await this.deps.store.list()) {
+      if (w.state === 'cancelled' || w.state === 'done') continue;
+      if (w.runs.failback?.runId === runId) return this.setState(w.id, 'done');
+      if (w.runs.migrate?.runId === runId && w.state === 'migrating')
+        return this.setState(w.id, 'in-progress');
+    }
+    return null;
+  }
+
   async list(all = false): Promise<MaintenanceWindow[]> {
     return visibleWindows(await this.deps.store.list(), this.deps.clock(), all);
   }
