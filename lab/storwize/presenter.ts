@@ -1,4 +1,4 @@
-import { Agent, request } from 'undici';
+import { VcsimControlClient } from '../vcsim/control-client.js';
 import { SimCliError } from './messages.js';
 
 // Tells vcsim which site's hosts can write a datastore's LUN (CONTRACT: /lab/storage/present and
@@ -13,14 +13,10 @@ export interface Presentation {
 
 export class Presenter {
   readonly log: Presentation[] = [];
-  private readonly agent: Agent | null;
-  private readonly controlUrl: string | null;
+  private readonly vcsim: VcsimControlClient | null;
 
   constructor(vcsim: { controlUrl: string; caPem: string } | undefined) {
-    this.controlUrl = vcsim ? vcsim.controlUrl.replace(/\/+$/, '') : null;
-    this.agent = vcsim
-      ? new Agent({ connect: { ca: vcsim.caPem }, headersTimeout: 10_000, bodyTimeout: 10_000 })
-      : null;
+    this.vcsim = vcsim ? new VcsimControlClient(vcsim.controlUrl, vcsim.caPem, { timeoutMs: 10_000 }) : null;
   }
 
   async apply(calls: readonly Presentation[]): Promise<void> {
@@ -41,7 +37,7 @@ export class Presenter {
   }
 
   async close(): Promise<void> {
-    await this.agent?.close();
+    await this.vcsim?.close();
   }
 
   private async undo(done: Presentation[]): Promise<string> {
@@ -58,17 +54,7 @@ export class Presenter {
   }
 
   private async send(call: Presentation): Promise<void> {
-    if (this.agent && this.controlUrl) {
-      const res = await request(`${this.controlUrl}/storage/${call.action}`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ datastore: call.datastore, site: call.site }),
-        dispatcher: this.agent,
-      });
-      const text = await res.body.text();
-      if (res.statusCode < 200 || res.statusCode >= 300)
-        throw new Error(`vcsim answered ${res.statusCode}: ${text.trim()}`);
-    }
+    await this.vcsim?.post(`/storage/${call.action}`, { datastore: call.datastore, site: call.site });
     this.log.push(call);
   }
 }

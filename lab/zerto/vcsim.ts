@@ -1,7 +1,7 @@
-import { Agent, request } from 'undici';
+import { VcsimControlClient } from '../vcsim/control-client.js';
 
 // The Zerto stand-in recovers VMs the way Zerto does, by changing what vCenter shows: it calls
-// vcsim's control API (POST /lab/vm/relocate, /lab/vm/power) with the lab CA.
+// vcsim's control API (POST /lab/vm/relocate, /lab/vm/power), and keeps a log of the calls.
 
 export interface VcsimCall {
   path: string;
@@ -9,31 +9,22 @@ export interface VcsimCall {
 }
 
 export class VcsimControl {
-  private readonly agent: Agent;
+  private readonly client: VcsimControlClient;
 
   constructor(
-    private readonly controlUrl: string,
+    controlUrl: string,
     caPem: string,
     private readonly calls: VcsimCall[],
   ) {
-    this.agent = new Agent({ connect: { ca: caPem } });
+    this.client = new VcsimControlClient(controlUrl, caPem);
   }
 
   async post(path: string, body: unknown): Promise<void> {
     this.calls.push({ path, body });
-    const res = await request(`${this.controlUrl.replace(/\/+$/, '')}${path}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-      dispatcher: this.agent,
-    });
-    const text = await res.body.text();
-    if (res.statusCode >= 300) {
-      throw new Error(`vcsim ${path} answered ${res.statusCode}: ${text.slice(0, 200)}`);
-    }
+    await this.client.post(path, body);
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    return this.client.close();
   }
 }

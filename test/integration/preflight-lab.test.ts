@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseEnv } from 'node:util';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Lab, startLab } from '../../lab/index.js';
+import { VcsimControlClient } from '../../lab/vcsim/control-client.js';
 import { loadTopology } from '../../src/config/load.js';
 import type { Topology } from '../../src/config/schema.js';
 import type { MoveRequest } from '../../src/domain/preflight/types.js';
@@ -18,18 +18,18 @@ let lab: Lab;
 let dir: string;
 let topology: Topology;
 let env: Record<string, string>;
-let agent: Agent;
+let vcsim: VcsimControlClient;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'bascule-preflight-lab-'));
   lab = await startLab({ size: 'small', dir, timeScale: 0.01, detached: false });
   env = parseEnv(await readFile(lab.info.files.env, 'utf8')) as Record<string, string>;
   topology = loadTopology(lab.info.files.sitesYaml);
-  agent = new Agent({ connect: { ca: await readFile(lab.info.files.ca, 'utf8') } });
+  vcsim = new VcsimControlClient(lab.info.vcsim.controlUrl, await readFile(lab.info.files.ca, 'utf8'));
 });
 
 afterAll(async () => {
-  await agent?.close();
+  await vcsim?.close();
   await lab?.stop();
   await rm(dir, { recursive: true, force: true });
 });
@@ -60,14 +60,7 @@ describe('preflight against the lab', () => {
 
   it('passes once ldap-02 is moved to the suggested datastore', async () => {
     // The lab stands in for the Storage vMotion an operator would do in the vSphere client.
-    const moved = await request(new URL(`${lab.info.vcsim.controlUrl}/vm/relocate`), {
-      method: 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ vm: 'ldap-02', host: 'esx-site5-02', datastore: 'SAN-SITE5-PROD-02' }),
-    });
-    expect(moved.statusCode).toBe(200);
-    await moved.body.dump();
+    await vcsim.post('/vm/relocate', { vm: 'ldap-02', host: 'esx-site5-02', datastore: 'SAN-SITE5-PROD-02' });
 
     const result = await preflight(coldUnit);
     expect(result.findings.filter((f) => f.severity === 'block')).toEqual([]);

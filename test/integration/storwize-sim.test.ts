@@ -465,7 +465,9 @@ describe('Storwize stand-in: vcsim presentation', () => {
     // The unpresent goes through, the present fails: the unpresent is undone.
     failPath = '/lab/storage/present';
     const msg = await refused(lognes, `svctask switchrcrelationship -primary aux ${REL}`);
-    expect(msg).toMatch(/^CMMVC9999E .*present SAN-SITE5-PROD-01 on lognes: vcsim answered 500/);
+    expect(msg).toMatch(
+      /^CMMVC9999E .*present SAN-SITE5-PROD-01 on lognes: vcsim POST \/storage\/present answered 500/,
+    );
     expect(calls).toEqual([
       { path: '/lab/storage/unpresent', body: { datastore: 'SAN-SITE5-PROD-01', site: 'site5' } },
       { path: '/lab/storage/present', body: { datastore: 'SAN-SITE5-PROD-01', site: 'site5' } },

@@ -2,9 +2,9 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { Agent, request } from 'undici';
 import { type Lab, startLab } from '../../lab/lab.js';
 import type { LabModel } from '../../lab/model.js';
+import { VcsimControlClient } from '../../lab/vcsim/control-client.js';
 import {
   buildReplicationAdapters,
   type ReplicationAdapters,
@@ -101,14 +101,14 @@ function parseEnv(text: string): Record<string, string> {
 export async function startStepHarness(options: { timeScale?: number } = {}): Promise<StepHarness> {
   const dir = await mkdtemp(join(tmpdir(), 'bascule-steps-'));
   const lab = await startLab({ size: 'small', dir, timeScale: options.timeScale ?? 0.01, detached: false });
-  const agent = new Agent({ connect: { ca: await readFile(lab.info.files.ca, 'utf8') } });
+  const vcsim = new VcsimControlClient(lab.info.vcsim.controlUrl, await readFile(lab.info.files.ca, 'utf8'));
   let vsphere: VsphereClient | undefined;
   let replication: ReplicationAdapters | undefined;
   const stop = async () => {
     try {
       await replication?.close();
       await vsphere?.close();
-      await agent.close();
+      await vcsim.close();
     } finally {
       await lab.stop();
       await rm(dir, { recursive: true, force: true });
@@ -147,17 +147,8 @@ export async function startStepHarness(options: { timeScale?: number } = {}): Pr
       inventory: () => client.inventory(),
     });
 
-    const control = async (path: string, body?: unknown): Promise<unknown> => {
-      const res = await request(`${lab.info.vcsim.controlUrl}${path}`, {
-        method: body === undefined ? 'GET' : 'POST',
-        dispatcher: agent,
-        headers: { 'content-type': 'application/json' },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      });
-      const text = await res.body.text();
-      if (res.statusCode !== 200) throw new Error(`lab control ${path}: HTTP ${res.statusCode}: ${text}`);
-      return JSON.parse(text) as unknown;
-    };
+    const control = (path: string, body?: unknown): Promise<unknown> =>
+      body === undefined ? vcsim.get(path) : vcsim.post(path, body);
 
     return {
       lab,

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { buildLabModel, type LabModel } from '../../lab/model.js';
+import { VcsimControlClient } from '../../lab/vcsim/control-client.js';
 import { startVcsim, type VcsimHandle } from '../../lab/vcsim/index.js';
 import { VsphereClient, type VsphereTls } from '../../src/adapters/vsphere/index.js';
 
@@ -51,20 +51,11 @@ export async function startVsphereLab(): Promise<VsphereLab> {
   const model = buildLabModel({ size: 'small' });
   const dir = await mkdtemp(join(tmpdir(), 'bascule-vsphere-'));
   const vcsim = await startVcsim({ model, dir, timeScale: 0.01 });
-  const agent = new Agent({ connect: { ca: vcsim.caPem } });
+  const controlClient = new VcsimControlClient(vcsim.controlUrl, vcsim.caPem);
   const clients: VsphereClient[] = [];
 
-  const control = async (path: string, body?: unknown): Promise<unknown> => {
-    const res = await request(`${vcsim.controlUrl}${path}`, {
-      method: body === undefined ? 'GET' : 'POST',
-      dispatcher: agent,
-      headers: { 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`lab control ${path}: HTTP ${res.statusCode}: ${text}`);
-    return JSON.parse(text) as unknown;
-  };
+  const control = (path: string, body?: unknown): Promise<unknown> =>
+    body === undefined ? controlClient.get(path) : controlClient.post(path, body);
 
   return {
     model,
@@ -82,7 +73,7 @@ export async function startVsphereLab(): Promise<VsphereLab> {
     async stop() {
       try {
         for (const c of clients) await c.session.transport.close();
-        await agent.close();
+        await controlClient.close();
       } finally {
         await vcsim.stop();
         await rm(dir, { recursive: true, force: true });

@@ -1,5 +1,5 @@
-import { Agent, request } from 'undici';
 import { z } from 'zod';
+import { VcsimControlClient } from '../../../lab/vcsim/control-client.js';
 
 // What the lab's vCenter holds, read through its control API: the demo checks each step's end
 // state against it (every VM registered exactly once, on the expected site, powered on).
@@ -19,33 +19,22 @@ const stateSchema = z.object({
 export type LabVcenterState = z.infer<typeof stateSchema>;
 
 export class LabVcenter {
-  private readonly agent: Agent;
+  private readonly client: VcsimControlClient;
 
-  constructor(
-    private readonly controlUrl: string,
-    caPem: string,
-  ) {
-    this.agent = new Agent({ connect: { ca: caPem } });
+  constructor(controlUrl: string, caPem: string) {
+    this.client = new VcsimControlClient(controlUrl, caPem);
   }
 
   async state(): Promise<LabVcenterState> {
-    const res = await request(`${this.controlUrl}/state`, { dispatcher: this.agent });
-    return stateSchema.parse(await res.body.json());
+    return stateSchema.parse(await this.client.get('/state'));
   }
 
   async post(path: string, body: Record<string, unknown>): Promise<void> {
-    const res = await request(`${this.controlUrl}${path}`, {
-      method: 'POST',
-      dispatcher: this.agent,
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(body),
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200) throw new Error(`lab ${path} answered ${res.statusCode}: ${text}`);
+    await this.client.post(path, body);
   }
 
   close(): Promise<void> {
-    return this.agent.close();
+    return this.client.close();
   }
 }
 
