@@ -1,4 +1,5 @@
 import { stringify } from 'yaml';
+import type { ProtectionInput } from '../src/config/schema.js';
 import type { LabCredentials, LabEndpoints } from './lab-info.js';
 import type { LabModel } from './model.js';
 import { labChannels, labGroups, labUsers, siteChannelId } from './slack/workspace.js';
@@ -35,35 +36,46 @@ interface ConfigInput {
   caFile: string;
 }
 
-function protection(model: LabModel, endpoints: LabEndpoints): Array<Record<string, unknown>> {
-  const storwizeOf = (site: string) =>
-    endpoints.storwize.arrays.find((a) => a.site === site)?.name ?? `v7000-${site}`;
-  const out: Array<Record<string, unknown>> = [];
-  for (const d of model.datastores) {
+/** Array names a topology uses for the lab's units (the generated sites.yaml, or a test fixture). */
+export interface LabArrayNames {
+  storwize(site: string): string;
+  dsm: string;
+  zerto(site: string): string;
+}
+
+/** One protection entry per replicated datastore of the model. */
+export function labProtection(model: LabModel, names: LabArrayNames): ProtectionInput[] {
+  return model.datastores.flatMap((d): ProtectionInput[] => {
     if (d.method === 'storwize') {
       const ref = d.consistencyGroup
         ? { consistencyGroup: d.consistencyGroup }
         : { relationship: d.relationship };
-      out.push({ datastore: d.name, site: d.site, method: 'storwize', array: storwizeOf(d.site), ...ref });
-    } else if (d.method === 'live-volume') {
-      out.push({
-        datastore: d.name,
-        site: d.site,
-        method: 'live-volume',
-        array: dsmArrayName,
-        liveVolume: d.liveVolume,
-      });
-    } else if (d.method === 'zerto' && d.vpg !== undefined) {
-      out.push({
-        vpg: d.vpg,
-        site: d.site,
-        method: 'zerto',
-        array: zertoArrayName(zertoSite(model)),
-        datastores: [d.name],
-      });
+      return [{ datastore: d.name, site: d.site, method: 'storwize', array: names.storwize(d.site), ...ref }];
     }
-  }
-  return out;
+    if (d.method === 'live-volume') {
+      return [
+        {
+          datastore: d.name,
+          site: d.site,
+          method: 'live-volume',
+          array: names.dsm,
+          liveVolume: d.liveVolume ?? d.name,
+        },
+      ];
+    }
+    if (d.method === 'zerto') {
+      return [
+        {
+          vpg: d.vpg ?? d.name,
+          site: d.site,
+          method: 'zerto',
+          array: names.zerto(d.site),
+          datastores: [d.name],
+        },
+      ];
+    }
+    return [];
+  });
 }
 
 /** The topology object of sites.yaml (validated by the caller with parseTopology). */
@@ -116,7 +128,11 @@ export function labTopology({ model, endpoints, caFile }: ConfigInput): Record<s
       },
       zvm,
     ],
-    protection: protection(model, endpoints),
+    protection: labProtection(model, {
+      storwize: (site) => endpoints.storwize.arrays.find((a) => a.site === site)?.name ?? `v7000-${site}`,
+      dsm: dsmArrayName,
+      zerto: () => zvm.name,
+    }),
     redundancy: { groups: [], drsAntiAffinity: true },
     approvals: {
       approvers: [labUsers.approver.id, labUsers.approver2.id],

@@ -243,3 +243,6 @@ export type StorwizeArrayConfig = Extract<ArrayConfig, { type: 'storwize' }>;
 export type DellDsmConfig = Extract<ArrayConfig, { type: 'dell-dsm' }>;
 export type ZertoConfig = Extract<ArrayConfig, { type: 'zerto' }>;
 export type ProtectionConfig = Topology['protection'][number];
+
+/** A protection entry as written in sites.yaml, before defaults are applied. */
+export type ProtectionInput = NonNullable<z.input<typeof topologySchema>['protection']>[number];

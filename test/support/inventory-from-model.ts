@@ -1,6 +1,6 @@
-import type { z } from 'zod';
+import { labProtection as labProtectionFor } from '../../lab/lab-config.js';
 import type { LabDatastore, LabModel } from '../../lab/model.js';
-import type { topologySchema } from '../../src/config/schema.js';
+import type { ProtectionInput } from '../../src/config/schema.js';
 import type {
   Inventory,
   InventoryCluster,
@@ -22,7 +22,7 @@ export interface ModelInventoryOptions {
 
 const gib = 1024 ** 3;
 
-export type ProtectionInput = NonNullable<z.input<typeof topologySchema>['protection']>[number];
+export type { ProtectionInput };
 
 export function inventoryFromModel(model: LabModel, options: ModelInventoryOptions = {}): Inventory {
   const usedGb = options.usedGbPerVm ?? 40;
@@ -120,40 +120,12 @@ export function inventoryFromModel(model: LabModel, options: ModelInventoryOptio
   };
 }
 
-/** The lab's protection entries, as the generated sites.yaml lists them: one per replicated datastore. */
+/** The lab's protection entries, with this fixture's array names (one ZVM per site). */
 export function labProtection(model: LabModel): ProtectionInput[] {
-  return model.datastores.flatMap((d): ProtectionInput[] => {
-    if (d.method === 'storwize') {
-      const array = `v7k-${d.site}`;
-      return d.consistencyGroup
-        ? [
-            {
-              method: 'storwize',
-              site: d.site,
-              array,
-              datastore: d.name,
-              consistencyGroup: d.consistencyGroup,
-            },
-          ]
-        : [{ method: 'storwize', site: d.site, array, datastore: d.name, relationship: d.relationship }];
-    }
-    if (d.method === 'live-volume') {
-      return [
-        {
-          method: 'live-volume',
-          site: d.site,
-          array: 'dsm',
-          datastore: d.name,
-          liveVolume: d.liveVolume ?? d.name,
-        },
-      ];
-    }
-    if (d.method === 'zerto') {
-      return [
-        { method: 'zerto', site: d.site, array: `zvm-${d.site}`, vpg: d.vpg ?? d.name, datastores: [d.name] },
-      ];
-    }
-    return [];
+  return labProtectionFor(model, {
+    storwize: (site) => `v7k-${site}`,
+    dsm: 'dsm',
+    zerto: (site) => `zvm-${site}`,
   });
 }
 
