@@ -45,24 +45,38 @@ async function storageSystemOf(
   return moRefOf(ref, `HostSystem ${host.value} configManager.storageSystem`);
 }
 
-export async function rescanAllHba(
+async function rescan(
   session: VsphereSession,
   host: HostRef,
-  options: StorageOptions = {},
+  method: 'RescanAllHba' | 'RescanVmfs',
+  options: StorageOptions,
 ): Promise<OperationOutcome> {
-  const ss = await storageSystemOf(session, host, 'RescanAllHba', options);
-  await session.invoke(enc.rescanAllHba(ss), () => undefined, { timeoutMs: rescanTimeoutMs, ...options });
-  return { changed: true, detail: 'HBAs rescanned' };
+  const ss = await storageSystemOf(session, host, method, options);
+  const call = method === 'RescanAllHba' ? enc.rescanAllHba(ss) : enc.rescanVmfs(ss);
+  await session.invoke(call, () => undefined, { timeoutMs: rescanTimeoutMs, ...options });
+  return { changed: true, detail: method === 'RescanAllHba' ? 'HBAs rescanned' : 'VMFS rescanned' };
 }
 
-export async function rescanVmfs(
+export function rescanAllHba(
   session: VsphereSession,
   host: HostRef,
   options: StorageOptions = {},
 ): Promise<OperationOutcome> {
-  const ss = await storageSystemOf(session, host, 'RescanVmfs', options);
-  await session.invoke(enc.rescanVmfs(ss), () => undefined, { timeoutMs: rescanTimeoutMs, ...options });
-  return { changed: true, detail: 'VMFS rescanned' };
+  return rescan(session, host, 'RescanAllHba', options);
+}
+
+export function rescanVmfs(
+  session: VsphereSession,
+  host: HostRef,
+  options: StorageOptions = {},
+): Promise<OperationOutcome> {
+  return rescan(session, host, 'RescanVmfs', options);
+}
+
+async function mountsOf(session: VsphereSession, ss: MoRef, options: StorageOptions): Promise<VmfsMount[]> {
+  const props = await readObject(session, ss, ['fileSystemVolumeInfo.mountInfo'], options);
+  const mountInfo = props?.get('fileSystemVolumeInfo.mountInfo');
+  return mountInfo === undefined ? [] : vmfsMountsOf(mountInfo);
 }
 
 /** VMFS volumes the host knows, mounted or not. */
@@ -71,62 +85,69 @@ export async function vmfsMounts(
   host: HostRef,
   options: StorageOptions = {},
 ): Promise<VmfsMount[]> {
-  const ss = await storageSystemOf(session, host, 'RetrievePropertiesEx', options);
-  const props = await readObject(session, ss, ['fileSystemVolumeInfo.mountInfo'], options);
-  const mountInfo = props?.get('fileSystemVolumeInfo.mountInfo');
-  return mountInfo === undefined ? [] : vmfsMountsOf(mountInfo);
+  return mountsOf(session, await storageSystemOf(session, host, 'RetrievePropertiesEx', options), options);
 }
 
-export async function unmountVmfs(
+/**
+ * Mounts or unmounts a VMFS volume on one host: reads the host's mount table first (a no-op when
+ * the goal holds) and after the call (a host that still shows the old state is an error). The
+ * storage system is looked up once for the three calls.
+ */
+async function setMounted(
+  session: VsphereSession,
+  host: HostRef,
+  vmfsUuid: string,
+  mount: boolean,
+  options: StorageOptions,
+): Promise<OperationOutcome> {
+  const method = mount ? 'MountVmfsVolume' : 'UnmountVmfsVolume';
+  const ss = await storageSystemOf(session, host, method, options);
+  const find = async () => (await mountsOf(session, ss, options)).find((m) => m.vmfsUuid === vmfsUuid);
+  const before = await find();
+  if ((before?.mounted === true) === mount) {
+    return { changed: false, detail: mount ? 'already mounted' : 'not mounted' };
+  }
+  const call = mount ? enc.mountVmfsVolume(ss, vmfsUuid) : enc.unmountVmfsVolume(ss, vmfsUuid);
+  await session.invoke(call, () => undefined, options);
+  const after = await find();
+  if ((after?.mounted === true) !== mount) {
+    throw new VsphereError(
+      'VSPHERE_TASK_FAILED',
+      mount
+        ? `MountVmfsVolume: ${vmfsUuid} is not mounted on ${host.value} after the call`
+        : `UnmountVmfsVolume: ${before?.name ?? vmfsUuid} is still mounted on ${host.value}`,
+      {
+        method,
+        retryable: true,
+        hint: mount
+          ? 'Rescan the host HBAs and check the volume in the vSphere client.'
+          : 'The host still lists the volume as mounted; check the host storage in the vSphere client.',
+        details: { host: host.value, vmfsUuid },
+      },
+    );
+  }
+  return {
+    changed: true,
+    detail: `${mount ? 'mounted' : 'unmounted'} ${(mount ? after : before)?.name ?? vmfsUuid}`,
+  };
+}
+
+export function unmountVmfs(
   session: VsphereSession,
   host: HostRef,
   vmfsUuid: string,
   options: StorageOptions = {},
 ): Promise<OperationOutcome> {
-  const mount = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
-  if (mount === undefined || !mount.mounted) return { changed: false, detail: 'not mounted' };
-  const ss = await storageSystemOf(session, host, 'UnmountVmfsVolume', options);
-  await session.invoke(enc.unmountVmfsVolume(ss, vmfsUuid), () => undefined, options);
-  const after = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
-  if (after?.mounted === true) {
-    throw new VsphereError(
-      'VSPHERE_TASK_FAILED',
-      `UnmountVmfsVolume: ${mount.name} is still mounted on ${host.value}`,
-      {
-        method: 'UnmountVmfsVolume',
-        retryable: true,
-        hint: 'The host still lists the volume as mounted; check the host storage in the vSphere client.',
-        details: { host: host.value, vmfsUuid },
-      },
-    );
-  }
-  return { changed: true, detail: `unmounted ${mount.name}` };
+  return setMounted(session, host, vmfsUuid, false, options);
 }
 
-export async function mountVmfs(
+export function mountVmfs(
   session: VsphereSession,
   host: HostRef,
   vmfsUuid: string,
   options: StorageOptions = {},
 ): Promise<OperationOutcome> {
-  const mount = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
-  if (mount?.mounted === true) return { changed: false, detail: 'already mounted' };
-  const ss = await storageSystemOf(session, host, 'MountVmfsVolume', options);
-  await session.invoke(enc.mountVmfsVolume(ss, vmfsUuid), () => undefined, options);
-  const after = (await vmfsMounts(session, host, options)).find((m) => m.vmfsUuid === vmfsUuid);
-  if (after?.mounted !== true) {
-    throw new VsphereError(
-      'VSPHERE_TASK_FAILED',
-      `MountVmfsVolume: ${vmfsUuid} is not mounted on ${host.value} after the call`,
-      {
-        method: 'MountVmfsVolume',
-        retryable: true,
-        hint: 'Rescan the host HBAs and check the volume in the vSphere client.',
-        details: { host: host.value, vmfsUuid },
-      },
-    );
-  }
-  return { changed: true, detail: `mounted ${after.name}` };
+  return setMounted(session, host, vmfsUuid, true, options);
 }
 
 export async function queryUnresolvedVmfs(
