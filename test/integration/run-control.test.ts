@@ -42,6 +42,17 @@ async function refusal(p: Promise<unknown>): Promise<BasculeError> {
   throw new Error('expected a refusal');
 }
 
+/** Starts a two-unit run and holds unit ds_a inside unmount-datastore until `release()`. */
+async function runHeldInUnmount() {
+  h.startEngine();
+  const w = worldKeys(h.prefix);
+  const blocked = w.block('ds_a#unmount-datastore', 'before');
+  await h.redis.set(blocked, '1');
+  const run = await h.start(twoUnits(1));
+  await h.waitForKey(w.entered('ds_a#unmount-datastore', 'before'));
+  return { run, release: () => h.redis.del(blocked) };
+}
+
 describe('run controls', () => {
   it('stops a unit at a failed step, alerts, lets the others finish, and retries from the failed step', async () => {
     h.startEngine();
@@ -93,14 +104,9 @@ describe('run controls', () => {
   });
 
   it('pauses after the current step, holds, and resumes where it stopped', async () => {
-    h.startEngine();
-    const w = worldKeys(h.prefix);
-    const blocked = w.block('ds_a#unmount-datastore', 'before');
-    await h.redis.set(blocked, '1');
-    const run = await h.start(twoUnits(1));
-    await h.waitForKey(w.entered('ds_a#unmount-datastore', 'before'));
+    const { run, release } = await runHeldInUnmount();
     await h.control.pause(run.id, 'alice');
-    await h.redis.del(blocked);
+    await release();
     const paused = await h.waitFor(run.id, (r) => r.units.ds_a?.status === 'paused' && r.status === 'paused');
     expect(paused.units.ds_a?.steps.map((s) => s.state)).toEqual(['done', 'done', 'pending', 'pending']);
     expect(paused.units.ds_b?.steps.every((s) => s.state === 'pending')).toBe(true);
@@ -120,14 +126,9 @@ describe('run controls', () => {
   });
 
   it('cancels after the current step and reports what is where', async () => {
-    h.startEngine();
-    const w = worldKeys(h.prefix);
-    const blocked = w.block('ds_a#unmount-datastore', 'before');
-    await h.redis.set(blocked, '1');
-    const run = await h.start(twoUnits(1));
-    await h.waitForKey(w.entered('ds_a#unmount-datastore', 'before'));
+    const { run, release } = await runHeldInUnmount();
     await h.control.cancel(run.id, 'bob');
-    await h.redis.del(blocked);
+    await release();
     const done = await h.waitFor(run.id, ended);
     expect(done.status).toBe('cancelled');
     // The step in hand finished; nothing after it started.
