@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLabModel, type LabModel } from '../../lab/model.js';
+import { VcsimControlClient } from '../../lab/vcsim/control-client.js';
 import { startVcsim, type VcsimHandle } from '../../lab/vcsim/index.js';
 import { type MoRef, RawSoapClient, refXml, textXml } from '../../lab/vcsim/raw-soap.js';
 
@@ -13,20 +13,12 @@ import { type MoRef, RawSoapClient, refXml, textXml } from '../../lab/vcsim/raw-
 let dir: string;
 let vc: VcsimHandle;
 let soap: RawSoapClient;
-let control: Agent;
+let control: VcsimControlClient;
 const model: LabModel = buildLabModel({ size: 'small' });
 const [source, destination] = model.sites as [string, string];
 
-async function lab(path: string, body?: unknown): Promise<unknown> {
-  const res = await request(`${vc.controlUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
-    dispatcher: control,
-  });
-  const json: unknown = await res.body.json();
-  if (res.statusCode !== 200) throw new Error(`${path}: HTTP ${res.statusCode} ${JSON.stringify(json)}`);
-  return json;
+function lab(path: string, body?: unknown): Promise<unknown> {
+  return body === undefined ? control.get(path) : control.post(path, body);
 }
 
 interface LabState {
@@ -66,7 +58,7 @@ async function datastoreSystem(host: MoRef): Promise<MoRef> {
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lab-vcsim-switch-'));
   vc = await startVcsim({ model, dir, timeScale: 0.01 });
-  control = new Agent({ connect: { ca: vc.caPem } });
+  control = new VcsimControlClient(vc.controlUrl, vc.caPem);
   soap = new RawSoapClient(vc.url, vc.caPem);
   await soap.login('bascule', 'lab-password');
 });

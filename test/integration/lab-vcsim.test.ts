@@ -1,9 +1,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildLabModel, type LabModel } from '../../lab/model.js';
+import { VcsimControlClient } from '../../lab/vcsim/control-client.js';
 import { startVcsim, type VcsimHandle } from '../../lab/vcsim/index.js';
 import { type MoRef, RawSoapClient, refXml, SoapFault, textXml } from '../../lab/vcsim/raw-soap.js';
 
@@ -13,19 +13,11 @@ import { type MoRef, RawSoapClient, refXml, SoapFault, textXml } from '../../lab
 let dir: string;
 let vc: VcsimHandle;
 let soap: RawSoapClient;
-let control: Agent;
+let control: VcsimControlClient;
 const model: LabModel = buildLabModel({ size: 'small' });
 
-async function lab(path: string, body?: unknown): Promise<unknown> {
-  const res = await request(`${vc.controlUrl}${path}`, {
-    method: body === undefined ? 'GET' : 'POST',
-    body: body === undefined ? undefined : JSON.stringify(body),
-    headers: { 'content-type': 'application/json' },
-    dispatcher: control,
-  });
-  const json: unknown = await res.body.json();
-  if (res.statusCode !== 200) throw new Error(`${path}: HTTP ${res.statusCode} ${JSON.stringify(json)}`);
-  return json;
+function lab(path: string, body?: unknown): Promise<unknown> {
+  return body === undefined ? control.get(path) : control.post(path, body);
 }
 
 interface LabVmState {
@@ -66,7 +58,7 @@ async function expectFault(p: Promise<unknown>, type: string): Promise<SoapFault
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'lab-vcsim-'));
   vc = await startVcsim({ model, dir, timeScale: 0.01 });
-  control = new Agent({ connect: { ca: vc.caPem } });
+  control = new VcsimControlClient(vc.controlUrl, vc.caPem);
   soap = new RawSoapClient(vc.url, vc.caPem);
   await soap.login('bascule', 'lab-password');
 });
@@ -265,7 +257,7 @@ describe('control API', () => {
   });
 
   it('rejects an unknown fault kind', async () => {
-    await expect(lab('/faults', { kind: 'meteor' })).rejects.toThrow(/HTTP 400/);
+    await expect(lab('/faults', { kind: 'meteor' })).rejects.toThrow(/answered 400/);
   });
 
   it('expires sessions on demand: the next call is refused until the client logs in again', async () => {
