@@ -114,6 +114,7 @@ function preflightSummary(deps: ProcessorDeps, store: () => RunStore) {
           activeRuns: () => activeRuns(store()),
           log: deps.log,
           vsphere,
+          inventory,
         },
         {
           kind: 'migrate',

@@ -4,6 +4,7 @@ import { secret } from '../../config/env.js';
 import type { Topology } from '../../config/schema.js';
 import { protectedUnits } from '../../config/topology.js';
 import { BasculeError, errorMessage } from '../../domain/errors.js';
+import type { Inventory } from '../../domain/inventory.js';
 import { runPreflight } from '../../domain/preflight/run-preflight.js';
 import type {
   ActiveRun,
@@ -26,6 +27,8 @@ export interface GatherDeps {
   log?: Logger;
   /** Reuse a connected client / built adapters (the worker's); else opened and closed here. */
   vsphere?: VsphereClient;
+  /** An inventory the caller has just read (it needs it too): not read a second time. */
+  inventory?: Inventory;
   replication?: ReplicationAdapters;
   options?: PreflightOptions;
   now?: () => Date;
@@ -67,7 +70,7 @@ export async function gatherPreflight(deps: GatherDeps, request: MoveRequest): P
   try {
     const units = protectedUnits(deps.topology);
     const [inventory, statuses, activeRuns] = await Promise.all([
-      vsphere.inventory(),
+      deps.inventory ?? vsphere.inventory(),
       Promise.allSettled(units.map((u) => replication.forUnit(u).status(u))),
       deps.activeRuns(),
     ]);
