@@ -25,7 +25,7 @@ export interface InventoryVm {
   host: string | null;
   /** Resource pool id; null for templates. */
   resourcePool: string | null;
-  /** Datastore ids holding any of the VM's files (disks, vmx, swap). */
+  /** Datastore ids holding any of the VM's files (disks, vmx, swap) and mounted ISO images. */
   datastores: string[];
   /** `[datastore] dir/name.vmx` */
   vmxPath: string;
@@ -33,6 +33,11 @@ export interface InventoryVm {
   memoryMb: number;
   /** VMware Tools answers (`guestToolsRunning`); a clean shutdown needs it. */
   toolsRunning: boolean;
+  /**
+   * CD-ROMs, as far as they can matter to a move: known for every VM that uses more than one
+   * datastore; empty for a VM on a single datastore, where an ISO can only be on the VM's own
+   * datastore (vCenter lists ISO datastores among the VM's datastores) and moves with it.
+   */
   cdroms: CdromBacking[];
   hasSnapshots: boolean;
   template: boolean;

@@ -158,3 +158,44 @@ describe('paging', () => {
     expect({ ...again, takenAt: inv.takenAt }).toEqual(inv);
   });
 });
+
+// Runs last: it unregisters a VM (and registers it back for whoever reads the lab after).
+describe('devices, read only where an ISO elsewhere is possible', () => {
+  it('reads the CD-ROMs of every VM that uses more than one datastore, and of no other', () => {
+    const multi = inv.vms.filter((v) => v.datastores.length > 1);
+    expect(multi.length).toBeGreaterThan(0);
+    // Every lab VM has a CD-ROM: read for the multi-datastore ones, not asked for the others.
+    for (const vm of multi) expect(vm.cdroms.length).toBeGreaterThan(0);
+    for (const vm of inv.vms.filter((v) => v.datastores.length === 1)) expect(vm.cdroms).toEqual([]);
+  });
+
+  it('survives a VM that disappears between the two passes', async () => {
+    const victim = inv.vms.find((v) => v.datastores.length > 1);
+    if (victim === undefined) throw new Error('the small lab has no VM on two datastores');
+    const idx = indexInventory(inv);
+    const pool = idx.cluster.get(idx.host.get(victim.host ?? '')?.cluster ?? '')?.resourcePool;
+    const dc = inv.datacenters[0];
+    if (pool === undefined || dc === undefined) throw new Error('no pool or datacenter for the victim');
+    const before = await client.inventory();
+    let removed = false;
+    const after = await client.inventory({
+      maxObjects: 1_000,
+      onPage: async () => {
+        if (removed) return;
+        removed = true;
+        if (victim.powerState === 'poweredOn') await lab.control('/vm/power', { vm: victim.name, on: false });
+        await client.unregister(victim.id);
+      },
+    });
+    try {
+      // Read in pass 1, gone by pass 2: the VM is in this snapshot, the others are untouched.
+      expect(after.vms.map((v) => v.name)).toEqual(before.vms.map((v) => v.name));
+      const others = (x: Inventory) => x.vms.filter((v) => v.name !== victim.name).map((v) => v.cdroms);
+      expect(others(after)).toEqual(others(before));
+    } finally {
+      const target = { datacenter: dc.id, folder: dc.vmFolder, pool, name: victim.name };
+      await client.register(victim.vmxPath, victim.host ? { ...target, host: victim.host } : target);
+      if (victim.powerState === 'poweredOn') await lab.control('/vm/power', { vm: victim.name, on: true });
+    }
+  });
+});

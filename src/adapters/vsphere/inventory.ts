@@ -38,14 +38,17 @@ import { isFault, type VsphereSession } from './session.js';
 import type { MoRef, PropertyFilterSpec } from './types.js';
 import type { ParseOptions, XmlNode } from './xml.js';
 
-// The whole inventory in one pass: one ContainerView over the root folder, one
-// RetrievePropertiesEx (paged with ContinueRetrievePropertiesEx, the next page asked for while
-// this one is decoded) asking only for the paths below, then DestroyView. Each page is decoded
-// and dropped as it arrives, so memory holds about two pages of XML at a time. Counting calls
-// matters more than anything else here: one call per VM is ~1 ms on loopback and 5–10 ms against
-// a real vCenter. config.hardware.device is most of the bytes (a dozen devices per VM) for the
-// one or two CD-ROMs we need; vim25 cannot filter array elements server-side, so the parser
-// steps over the other devices without building them (INVENTORY_PARSE).
+// The whole inventory in two passes over one ContainerView of the root folder, then DestroyView.
+// Pass 1: one RetrievePropertiesEx (paged with ContinueRetrievePropertiesEx, the next page asked
+// for while this one is decoded) with every path below except the VMs' devices. Pass 2: the
+// devices, but only of the VMs that use more than one datastore. Devices are most of the bytes of
+// an inventory (a dozen per VM, ~7 kB of XML) and Bascule needs only the CD-ROMs, and only when an
+// ISO sits on another datastore than the VM's own: vCenter lists every datastore a VM uses, ISO
+// images included, in VirtualMachine.datastore, so a VM on a single datastore cannot have one
+// elsewhere. vim25 cannot filter array elements server-side; in pass 2 the parser also steps over
+// the other devices without building them (INVENTORY_PARSE). Counting calls matters more than
+// anything else: one call per VM is ~1 ms on loopback and 5–10 ms against a real vCenter, so each
+// pass is one paged call whatever the number of VMs.
 
 export const VIEW_TYPES = [
   'VirtualMachine',
@@ -61,7 +64,6 @@ export const VM_PATHS = [
   'config.template',
   'config.hardware.numCPU',
   'config.hardware.memoryMB',
-  'config.hardware.device',
   // summary.config survives in an inaccessible VM, whose config is gone: the path re-registers it.
   'summary.config.vmPathName',
   'runtime.powerState',
@@ -73,6 +75,9 @@ export const VM_PATHS = [
   'snapshot',
   'customValue',
 ] as const;
+
+/** Pass 2, for the VMs that use more than one datastore. */
+export const VM_DEVICE_PATHS = ['config.hardware.device'] as const;
 
 export const HOST_PATHS = [
   'name',
@@ -129,6 +134,40 @@ export function inventorySpecs(view: MoRef, customFieldsManager: MoRef | null): 
   return specs;
 }
 
+/** VMs whose CD-ROMs can matter: those listing more than one datastore (see the top of this file). */
+export function vmsNeedingDevices(vms: ReadonlyArray<Pick<InventoryVm, 'id' | 'datastores'>>): string[] {
+  return vms.filter((vm) => vm.datastores.length > 1).map((vm) => vm.id);
+}
+
+/** Pass 2 by object: the devices of the VMs named. */
+export function deviceSpecs(vmIds: readonly string[]): PropertyFilterSpec[] {
+  if (vmIds.length === 0) return [];
+  return [
+    {
+      propSet: [{ type: 'VirtualMachine', pathSet: VM_DEVICE_PATHS }],
+      objectSet: vmIds.map((id) => ({ obj: { type: 'VirtualMachine', value: id } })),
+    },
+  ];
+}
+
+/** Pass 2 through the view, for every VM: the fallback when a VM named in pass 2 is gone. */
+export function viewDeviceSpecs(view: MoRef): PropertyFilterSpec[] {
+  return [
+    {
+      propSet: [{ type: 'VirtualMachine', pathSet: VM_DEVICE_PATHS }],
+      objectSet: [
+        {
+          obj: view,
+          skip: true,
+          selectSet: [
+            { kind: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false },
+          ],
+        },
+      ],
+    },
+  ];
+}
+
 export interface InventoryOptions extends PagingOptions {
   /**
    * Called after each page is decoded, before the next one is asked for; a returned promise is
@@ -168,19 +207,17 @@ export class InventoryCollector {
   readonly clusters: InventoryCluster[] = [];
   readonly datacenters: InventoryDatacenter[] = [];
   readonly fieldNames = new Map<number, string>();
+  private readonly vmById = new Map<string, InventoryVm>();
 
   add(o: ObjectContent): void {
-    const failed = o.missing[0];
-    if (failed) {
-      throw new VsphereFaultError('RetrievePropertiesEx', failed.fault.faultType, failed.fault.message, {
-        details: { object: `${o.obj.type}:${o.obj.value}`, path: failed.path, ...failed.fault.details },
-        hint: 'vCenter could not read part of the inventory; check the privileges of the Bascule account on this object.',
-      });
-    }
+    refuseMissing(o);
     switch (o.obj.type) {
-      case 'VirtualMachine':
-        this.vms.push(decodeVm(o));
+      case 'VirtualMachine': {
+        const vm = decodeVm(o);
+        this.vms.push(vm);
+        this.vmById.set(vm.id, vm);
         break;
+      }
       case 'HostSystem':
         this.hosts.push(decodeHost(o));
         break;
@@ -203,6 +240,19 @@ export class InventoryCollector {
         }
         break;
     }
+  }
+
+  /**
+   * A pass-2 answer: the CD-ROMs of a VM read in pass 1. A VM deleted between the passes is
+   * reported missing (ManagedObjectNotFound) and keeps no CD-ROM, as it keeps no future.
+   */
+  addDevices(o: ObjectContent, only?: ReadonlySet<string>): void {
+    if (o.obj.type !== 'VirtualMachine' || (only !== undefined && !only.has(o.obj.value))) return;
+    if (o.missing.length > 0 && o.missing.every((m) => m.fault.faultType === 'ManagedObjectNotFound')) return;
+    refuseMissing(o);
+    const vm = this.vmById.get(o.obj.value);
+    if (vm === undefined) return;
+    vm.cdroms = opt(o, 'config.hardware.device', decodeCdroms, []);
   }
 
   build(vcenter: string, takenAt: string): Inventory {
@@ -240,6 +290,16 @@ export class InventoryCollector {
       datastores: sortById(datastores),
       vms: sortById(vms),
     };
+  }
+}
+
+function refuseMissing(o: ObjectContent): void {
+  const failed = o.missing[0];
+  if (failed) {
+    throw new VsphereFaultError('RetrievePropertiesEx', failed.fault.faultType, failed.fault.message, {
+      details: { object: `${o.obj.type}:${o.obj.value}`, path: failed.path, ...failed.fault.details },
+      hint: 'vCenter could not read part of the inventory; check the privileges of the Bascule account on this object.',
+    });
   }
 }
 
@@ -432,6 +492,7 @@ async function collectOnce(
       progress.objects += page.length;
       await options.onPage?.({ ...progress });
     }
+    await readDevices(session, collector, view, paging);
     // Strings cut from the answer can keep the whole page text alive (V8 slices share their
     // parent); a deep copy lets the megabytes of XML go once the snapshot is built.
     return structuredClone(collector.build(content.about.instanceUuid, takenAt));
@@ -441,6 +502,29 @@ async function collectOnce(
     } catch (err) {
       // The view dies with its session anyway; a failed clean-up must not mask the real outcome.
       session.logger?.warn({ err, view: view.value }, 'DestroyView failed');
+    }
+  }
+}
+
+/** Pass 2; when a VM named in it has gone meanwhile and vCenter faults the whole call, through the view. */
+async function readDevices(
+  session: VsphereSession,
+  collector: InventoryCollector,
+  view: MoRef,
+  paging: PagingOptions,
+): Promise<void> {
+  const wanted = vmsNeedingDevices(collector.vms);
+  if (wanted.length === 0) return;
+  try {
+    for await (const page of retrievePages(session, deviceSpecs(wanted), paging)) {
+      for (const o of page) collector.addDevices(o);
+    }
+  } catch (err) {
+    if (!isFault(err, 'ManagedObjectNotFound')) throw err;
+    // Same answer as the fast path would have given: devices of the same VMs, no more.
+    const only = new Set(wanted);
+    for await (const page of retrievePages(session, viewDeviceSpecs(view), paging)) {
+      for (const o of page) collector.addDevices(o, only);
     }
   }
 }
