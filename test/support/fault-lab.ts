@@ -32,8 +32,8 @@ export interface FaultRuns {
     what?: string,
     ms?: number,
   ): Promise<RunRecord>;
-  /** A worker child process on this prefix and Redis. */
-  startWorker(): ChildProcess;
+  /** A worker child process on this prefix and Redis (plus `env`, e.g. BASCULE_TEST_KILL_AT). */
+  startWorker(env?: Record<string, string>): ChildProcess;
   /** SIGKILLs a worker and waits for it to be gone. */
   kill(child: ChildProcess): Promise<void>;
   cleanup(): Promise<void>;
@@ -65,7 +65,7 @@ export function createFaultRuns(lab: StepHarness, redisUrl = REDIS_URL): FaultRu
         await new Promise((r) => setTimeout(r, 20));
       }
     },
-    startWorker() {
+    startWorker(env = {}) {
       const child = spawn(process.execPath, ['--import', 'tsx', 'test/support/fault-lab-worker-entry.ts'], {
         cwd: repoRoot,
         env: {
@@ -74,6 +74,7 @@ export function createFaultRuns(lab: StepHarness, redisUrl = REDIS_URL): FaultRu
           BASCULE_TEST_PREFIX: prefix,
           BASCULE_LAB_SITES: lab.lab.info.files.sitesYaml,
           BASCULE_LAB_ENV: lab.lab.info.files.env,
+          ...env,
         },
         stdio: ['ignore', 'ignore', 'inherit'],
       });
