@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { getEventListeners } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -24,6 +25,8 @@ import {
 } from '../src/jobs/run/index.js';
 import { createStepServices } from '../src/jobs/run/step-services.js';
 import { stepExecutors } from '../src/jobs/steps/index.js';
+import { parallelRegistrations } from '../src/jobs/steps/register-vms.js';
+import { parallelShutdowns } from '../src/jobs/steps/shutdown-vms.js';
 import type { StepContext } from '../src/jobs/steps/types.js';
 
 // Makespan benchmark (issue 7): 20 cold (Storwize) datastores × 10 VMs moved site5 → lognes with
@@ -37,8 +40,6 @@ import type { StepContext } from '../src/jobs/steps/types.js';
 
 const FROM = 'site5';
 const TO = 'lognes';
-/** Guests a shutdown-vms step stops at once (`parallelShutdowns` in src/jobs/steps/shutdown-vms.ts). */
-const PARALLEL_SHUTDOWNS = 8;
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface MakespanOptions {
@@ -110,7 +111,7 @@ export function makespanModel(datastores: number, vmsPerDatastore: number, hosts
   return { ...base, datastores: cold, vms, antiAffinityRules: [], vpgs: [] };
 }
 
-interface BenchLab {
+export interface BenchLab {
   parts: LabParts;
   topology: Topology;
   env: Record<string, string>;
@@ -127,7 +128,7 @@ function parseEnv(text: string): Record<string, string> {
 }
 
 /** startLab builds its own model from a size, so the parts are assembled here as lab/lab.ts does. */
-async function startBenchLab(
+export async function startBenchLab(
   model: LabModel,
   timeScale: number,
   concurrentDatastores: number,
@@ -183,18 +184,19 @@ async function startBenchLab(
  * Per unit, the steps run one after the other (the field report's order: nothing is unmounted
  * before every VM is off and unregistered, nothing registered before the replica is mounted), so
  * its critical path is the sum over its steps of:
- *   shutdown-vms      ⌈vms / 8⌉ × ShutdownGuest         (8 guests at a time, the executor's limit)
+ *   shutdown-vms      ⌈vms / 8⌉ × ShutdownGuest         (8 guests at a time: parallelShutdowns)
  *   unregister-vms    vms × 0                           (UnregisterVM is synchronous, no duration)
  *   unmount-datastore 0                                 (UnmountVmfsVolume is synchronous)
  *   switch-replication 0                                (the array stand-in switches at once)
  *   rescan-hosts      1 × RescanAllHba                  (host-level: all hosts at once)
  *   mount-datastore   1 × ResolveMultipleUnresolvedVmfsVolumes (host-level: counted once)
- *   register-vms      vms × RegisterVM_Task             (one registration at a time)
+ *   register-vms      ⌈vms / 4⌉ × RegisterVM_Task       (4 at a time: parallelRegistrations)
  *   power-on-vms      groups × max(PowerOnMultiVM_Task, PowerOnVM_Task) (one batch per boot
  *                     group; the per-VM child tasks start with the batch and run beside it)
  *   verify            0                                 (reads only)
- * Round trips, inventory reads and polling count zero: the bound is what the simulated work alone
- * costs. Units then share `maxParallelUnits` lanes, so no schedule beats
+ * The per-step limits are the executors' own, imported from them: a bound assuming less
+ * parallelism than the executors use would not be a lower bound. Round trips, inventory reads and
+ * polling count zero: the bound is what the simulated work alone costs. Units then share `maxParallelUnits` lanes, so no schedule beats
  *   bound = max(longest unit path, Σ unit paths / maxParallelUnits).
  */
 export function criticalPathBound(
@@ -206,13 +208,13 @@ export function criticalPathBound(
   const stepMs = (s: PlanStep): number => {
     switch (s.kind) {
       case 'shutdown-vms':
-        return Math.ceil(s.vms.length / PARALLEL_SHUTDOWNS) * d('ShutdownGuest');
+        return Math.ceil(s.vms.length / parallelShutdowns) * d('ShutdownGuest');
       case 'rescan-hosts':
         return s.hosts.length > 0 ? d('RescanAllHba') : 0;
       case 'mount-datastore':
         return s.hosts.length > 0 ? d('ResolveMultipleUnresolvedVmfsVolumes') : 0;
       case 'register-vms':
-        return s.vms.length * d('RegisterVM_Task');
+        return Math.ceil(s.vms.length / parallelRegistrations) * d('RegisterVM_Task');
       case 'power-on-vms':
         return s.groups.length * Math.max(d('PowerOnMultiVM_Task'), d('PowerOnVM_Task'));
       default:
@@ -245,8 +247,13 @@ interface BasculeRun {
   run: RunRecord;
   /** Wall clock (ms since the epoch) of the submit. */
   submittedAt: number;
-  /** Median of three full inventory reads on the idle lab, as each step's readWorld does. */
+  /** Median of three full inventory reads on the idle lab (what a step read before scoping). */
   inventoryReadMs: number;
+  /** The same for the scoped read a step now makes (one unit's VMs and datastore). */
+  scopedReadMs: number;
+  /** Most abort listeners seen at once on the engine's shared signal, and how many were left. */
+  peakListeners: number;
+  listenersLeft: number;
 }
 
 async function runBascule(lab: BenchLab, units: string[], timeScale: number): Promise<BasculeRun> {
@@ -284,28 +291,47 @@ async function runBascule(lab: BenchLab, units: string[], timeScale: number): Pr
     // What one step's readWorld costs before the run (the lab otherwise idle): a diagnostic.
     const probe = await connectVsphere(lab.topology, lab.env);
     const reads: number[] = [];
+    const scopedReads: number[] = [];
+    // What a step reads now: one unit's VMs by name and its datastore (steps/world.ts vmScope).
+    const scope = {
+      vmNames:
+        pre.plan.groups[0]?.steps.flatMap((st) =>
+          st.kind === 'shutdown-vms' ? st.vms.map((v) => v.name) : [],
+        ) ?? [],
+      datastoreNames: units.slice(0, 1),
+    };
     try {
       for (let i = 0; i < 3; i++) {
-        const r0 = performance.now();
+        let r0 = performance.now();
         await probe.inventory();
         reads.push(performance.now() - r0);
+        r0 = performance.now();
+        await probe.scopedInventory(scope);
+        scopedReads.push(performance.now() - r0);
       }
     } finally {
       await probe.close().catch(() => undefined);
     }
     const inventoryReadMs = [...reads].sort((a, b) => a - b)[1] ?? 0;
+    const scopedReadMs = [...scopedReads].sort((a, b) => a - b)[1] ?? 0;
     const submittedAt = Date.now();
     const t0 = performance.now();
     const submitted = await control.submit({ plan: pre.plan, requestedBy: 'alice' });
     await control.approve(submitted.id, 'bob');
     const deadline = Date.now() + 600_000;
+    // Abort listeners on the signal every unit job of the worker shares: each wait must take its
+    // own off when it ends, so the count follows the waits in flight and ends at zero.
+    const listeners = () => getEventListeners(engine.env.signal, 'abort').length;
+    let peakListeners = 0;
     for (;;) {
+      peakListeners = Math.max(peakListeners, listeners());
       const state = await getRunState(control.store, submitted.id);
       if (isTerminal(state.status)) break;
       if (Date.now() > deadline) throw new Error(`run ${submitted.id} still ${state.status} after 600 s`);
       await new Promise((r) => setTimeout(r, 20));
     }
     const wallMs = performance.now() - t0;
+    const listenersLeft = listeners();
     const run = await control.store.require(submitted.id);
     if (run.status !== 'succeeded') {
       const failed = Object.values(run.units).flatMap((u) =>
@@ -313,7 +339,16 @@ async function runBascule(lab: BenchLab, units: string[], timeScale: number): Pr
       );
       throw new Error(`run ${run.id} ${run.status}: ${run.error?.message ?? failed.join('; ')}`);
     }
-    return { plan: pre.plan, wallMs, run, submittedAt, inventoryReadMs };
+    return {
+      plan: pre.plan,
+      wallMs,
+      run,
+      submittedAt,
+      inventoryReadMs,
+      scopedReadMs,
+      peakListeners,
+      listenersLeft,
+    };
   } finally {
     await engine.close().catch(() => undefined);
     await services.close().catch(() => undefined);
@@ -504,8 +539,13 @@ export async function benchMakespan(o: MakespanOptions = {}): Promise<MakespanRe
   );
   log(
     `Bascule overheads: ${sec(firstStart - bascule.submittedAt)} s from submit to the first unit's start ` +
-      `(approve, queueing, replan); one full inventory read on the idle lab ${bascule.inventoryReadMs.toFixed(0)} ms, ` +
-      `and every step but rescan and switch starts with one (unregister has two)`,
+      `(approve, queueing, replan); on the idle lab one full inventory read ${bascule.inventoryReadMs.toFixed(0)} ms, ` +
+      `one scoped read ${bascule.scopedReadMs.toFixed(0)} ms (every step but rescan and switch starts with one, ` +
+      `unregister has two)`,
+  );
+  log(
+    `abort listeners on the engine's shared signal: at most ${bascule.peakListeners} at once, ` +
+      `${bascule.listenersLeft} left after the run`,
   );
   log(
     `Bascule: run record ${runSpan === null ? '?' : sec(runSpan)} s from start to end (wall time includes submit, ` +

@@ -104,6 +104,22 @@ func (l *Lab) controlHandler() http.Handler {
 		l.setPower(r, req.On)
 		return map[string]bool{"ok": true}, nil
 	})
+	post("/lab/site/power", func() interface{} { return &sitePowerReq{} }, func(v interface{}) (interface{}, error) {
+		req := v.(*sitePowerReq)
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.setSitePower(req.Site, req.Up)
+	})
+	post("/lab/vm/test-copy", func() interface{} { return &testCopyReq{} }, func(v interface{}) (interface{}, error) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.controlTestCopy(v.(*testCopyReq))
+	})
+	post("/lab/vm/test-copy/remove", func() interface{} { return &testCopyReq{} }, func(v interface{}) (interface{}, error) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		return l.controlTestCopyRemove(v.(*testCopyReq))
+	})
 	post("/lab/faults", func() interface{} { return &faultReq{} }, func(v interface{}) (interface{}, error) {
 		return l.injectFault(v.(*faultReq))
 	})

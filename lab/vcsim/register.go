@@ -41,9 +41,19 @@ func (l *Lab) unregisterVM(m *simulator.Method) soap.HasFault {
 		body.Fault_ = soapFault(fault)
 		return body
 	}
-	if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOff {
+	// vCenter lets a VM whose host is lost (disconnected) be removed from the inventory whatever
+	// power state it last reported: that is how a failover clears the lost room's entries.
+	lost := vm.Runtime.ConnectionState == types.VirtualMachineConnectionStateDisconnected
+	if vm.Runtime.PowerState != types.VirtualMachinePowerStatePoweredOff && !lost {
 		body.Fault_ = soapFault(newFault(&types.InvalidPowerState{RequestedState: types.VirtualMachinePowerStatePoweredOff, ExistingState: vm.Runtime.PowerState}, ""))
 		return body
+	}
+	if lost {
+		// The simulator's own UnregisterVM checks the power state: the lost entry's last one is moot.
+		simulator.Map.WithLock(vm, func() {
+			vm.Runtime.PowerState = types.VirtualMachinePowerStatePoweredOff
+			vm.Summary.Runtime.PowerState = types.VirtualMachinePowerStatePoweredOff
+		})
 	}
 	if fault := l.unregister(r, vm); fault != nil {
 		body.Fault_ = soapFault(fault)

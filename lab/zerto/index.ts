@@ -305,6 +305,7 @@ export async function startZertoSim(options: ZertoSimOptions): Promise<ZertoSim>
         status: v.status,
         subStatus: v.subStatus,
         testRunning: v.test !== null,
+        lastTest: v.lastTest,
       };
     },
     vmPlacement: (name) =>

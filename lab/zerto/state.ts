@@ -366,6 +366,9 @@ export class ZertoState {
       task,
       async () => {
         await this.wait(this.durations.failoverTest);
+        // The copies run at the recovery site, production stays where it is.
+        const datastore = vpg.recoveryDatastore[vpg.recoverySite] ?? '';
+        for (const vm of vpg.vms) await this.testCopy(vm, vpg.recoverySite, true, datastore);
         this.end(task, TaskState.Completed, null);
       },
       () => {
@@ -382,6 +385,7 @@ export class ZertoState {
       task,
       async () => {
         await this.wait(this.durations.failoverTestStop);
+        for (const vm of vpg.vms) await this.testCopy(vm, vpg.recoverySite, false);
         vpg.test = null;
         vpg.lastTest = `${new Date().toISOString()} ${success ? 'Succeeded' : 'Failed'}: ${summary}`;
         this.end(task, TaskState.Completed, null);
@@ -462,6 +466,12 @@ export class ZertoState {
     if (!p) return;
     if (this.vcsim) await this.vcsim.post('/vm/power', { vm, on });
     p.powerOn = on;
+  }
+
+  /** The "<vm> - testing recovery" copy that a failover test runs at the recovery site. */
+  private async testCopy(vm: string, site: string, create: boolean, datastore = ''): Promise<void> {
+    if (!this.vcsim) return;
+    await this.vcsim.post(create ? '/vm/test-copy' : '/vm/test-copy/remove', { vm, site, datastore });
   }
 
   private async relocate(

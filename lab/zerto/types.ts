@@ -55,6 +55,8 @@ export interface ZertoVpgView {
   status: number;
   subStatus: number;
   testRunning: boolean;
+  /** `<ISO time> Succeeded|Failed: <summary>` of the last stopped failover test, null before any. */
+  lastTest: string | null;
 }
 
 export interface ZertoControl {

@@ -1,4 +1,4 @@
-import { App, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, SocketModeReceiver } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import { grammarContext } from '../cli/grammar-context.js';
 import type { EnvOptions } from '../config/env.js';
@@ -22,6 +22,7 @@ import { Access } from './access.js';
 import { registerActions } from './actions/buttons.js';
 import { registerMaintenanceActions } from './actions/maintenance-buttons.js';
 import { approve, expireApprovals } from './approval.js';
+import { queueLegacySchedule } from './at-time.js';
 import { boltLogger } from './bolt-logger.js';
 import { BotRuns } from './bot-runs.js';
 import { registerBasculeCommand } from './commands/bascule.js';
@@ -31,12 +32,16 @@ import { registerMaintenanceCommand } from './commands/maintenance.js';
 import { registerMigrateCommand } from './commands/migrate.js';
 import { registerPreflightCommand } from './commands/preflight.js';
 import type { BotContext } from './context.js';
+import { SlackHttpReceiver } from './http-receiver.js';
+import { routedApp } from './listener-router.js';
 import { DEFAULT_FOLLOW, Followers, type FollowOptions } from './progress.js';
+import { createResponseUrlPoster } from './response-url.js';
 
 // Builds the Bolt app with the receiver the environment asks for: Socket Mode when an app-level
 // token is set (no inbound firewall opening, the usual choice on a campus network), otherwise the
 // HTTP receiver on PORT at Bolt's default path /slack/events, which verifies request signatures and
-// refuses requests older than five minutes (replays).
+// refuses requests older than five minutes (replays): Bolt's behaviour, in a lighter receiver
+// (http-receiver.ts) so that acknowledgements stay fast under a burst of commands.
 
 export interface BotDeps {
   slack: EnvOptions['slack'];
@@ -80,13 +85,13 @@ export function createBot(deps: BotDeps): Bot {
   let mode: Bot['mode'];
   // Assigned below, once the app (its WebClient, the sender) exists.
   let maintenance: ServiceHandle | null = null;
-  let receiver: SocketModeReceiver | HTTPReceiver;
+  let receiver: SocketModeReceiver | SlackHttpReceiver;
   if (slack.appToken) {
     mode = 'socket';
     receiver = new SocketModeReceiver({ appToken: slack.appToken, logger });
   } else if (slack.signingSecret && deps.port !== undefined) {
     mode = 'http';
-    receiver = new HTTPReceiver({
+    receiver = new SlackHttpReceiver({
       signingSecret: slack.signingSecret,
       logger,
       customRoutes: [
@@ -122,12 +127,20 @@ export function createBot(deps: BotDeps): Bot {
       { hint: 'Socket Mode is the simplest: enable it in the app settings and create an app-level token.' },
     );
   }
-  const app = new App({ token: slack.botToken, receiver, logger, clientOptions, deferInitialization: true });
+  const app = new App({
+    token: slack.botToken,
+    receiver,
+    logger,
+    clientOptions,
+    deferInitialization: true,
+    // Bolt's conversation store is unused here, and its in-memory lookup builds an Error for
+    // every request that has no stored conversation (all of them).
+    convoStore: false,
+  });
   const prefix = deps.prefix ?? KEY_PREFIX;
   const control = new RunControl(deps.redis, prefix);
   // The web command should pass its env (read once at start-up); process.env is the fallback.
   const env = deps.env ?? process.env;
-  const timers = new Map<string, NodeJS.Timeout>();
   let followers: Followers;
   const ctx: BotContext = {
     topology: deps.topology,
@@ -137,6 +150,7 @@ export function createBot(deps: BotDeps): Bot {
     runs: new BotRuns(deps.redis, prefix),
     access: new Access(deps.topology, app.client, log),
     client: app.client,
+    responseUrl: createResponseUrlPoster(),
     log,
     preflight:
       deps.preflight ??
@@ -147,18 +161,6 @@ export function createBot(deps: BotDeps): Bot {
         )),
     now: deps.now ?? Date.now,
     follow: (runId) => followers.follow(runId),
-    schedule(runId, at) {
-      if (timers.has(runId)) return;
-      const t = setTimeout(
-        () => {
-          timers.delete(runId);
-          void startScheduled(ctx, runId);
-        },
-        Math.max(0, at - ctx.now()),
-      );
-      t.unref();
-      timers.set(runId, t);
-    },
   };
   const maint = createMaintenanceService({
     redis: deps.redis,
@@ -180,26 +182,28 @@ export function createBot(deps: BotDeps): Bot {
         );
     },
   });
-  registerMigrateCommand(app, ctx);
-  registerPreflightCommand(app, ctx);
-  registerFailbackCommand(app, ctx);
-  registerFailoverCommand(app, ctx);
-  registerBasculeCommand(app, ctx);
+  // Commands and buttons are reached through one Bolt listener each (see listener-router.ts).
+  const routed = routedApp(app);
+  registerMigrateCommand(routed, ctx);
+  registerPreflightCommand(routed, ctx);
+  registerFailbackCommand(routed, ctx);
+  registerFailoverCommand(routed, ctx);
+  registerBasculeCommand(routed, ctx);
   // Only with an explicit environment (the web process passes its own): the estimate reads vCenter.
   const estimator = deps.env
     ? windowImpactEstimator({ topology: deps.topology, env: { ...deps.env }, log }, () => ctx.control.store)
     : null;
   const other = (site: string) => deps.topology.sites.find((s) => s.name !== site)?.name ?? site;
   registerMaintenanceCommand(
-    app,
+    routed,
     ctx,
     maint.service,
     estimator
       ? (w) => estimator({ site: w.site, destination: w.destination ?? other(w.site), mode: w.mode })
       : undefined,
   );
-  registerActions(app, ctx);
-  registerMaintenanceActions(app, ctx, maint.service);
+  registerActions(routed, ctx);
+  registerMaintenanceActions(routed, ctx, maint.service);
   app.error(async (err) => {
     log.error({ code: err.code, err: err.message }, 'unhandled Slack error');
   });
@@ -226,45 +230,30 @@ export function createBot(deps: BotDeps): Bot {
     },
     async stop() {
       if (sweep) clearInterval(sweep);
-      for (const t of timers.values()) clearTimeout(t);
       await followers.stop();
       await app.stop();
       await maint.close();
       await control.close();
+      ctx.responseUrl.close();
     },
   };
 }
 
-/** After a restart: follow the runs still going, re-arm the scheduled starts. */
+/**
+ * After a restart: follow the runs still going. Runs approved with --at wait in the run queue as
+ * delayed jobs, so nothing needs re-arming; one approved by an older bot (which kept the time in
+ * a timer) is queued now.
+ */
 async function resume(ctx: BotContext): Promise<void> {
   for (const id of await ctx.runs.ids()) {
     const r = await ctx.runs.get(id);
     const run = await ctx.control.store.get(id);
     if (!r || !run) continue;
-    if (r.decision?.kind === 'approved' && run.status === 'awaiting-approval' && r.startAt !== null) {
-      ctx.schedule(id, r.startAt);
+    if (r.decision?.kind === 'approved' && run.status === 'awaiting-approval') {
+      await queueLegacySchedule(ctx, r, run);
+      ctx.follow(id);
     } else if (r.decision?.kind === 'approved' && !isTerminal(run.status)) ctx.follow(id);
     else if (isTerminal(run.status)) ctx.follow(id); // posts the final message if it never was
-  }
-}
-
-/** A run approved with --at reaches its time: the last approver's approval goes to the engine. */
-async function startScheduled(ctx: BotContext, runId: string): Promise<void> {
-  const r = await ctx.runs.get(runId);
-  const last = r?.approvals.at(-1);
-  if (!r || !last) return;
-  // Cancelled (or started by another process) while waiting: nothing to do.
-  if ((await ctx.control.store.get(runId))?.status !== 'awaiting-approval') return;
-  try {
-    await ctx.control.approve(runId, last.user);
-    ctx.follow(runId);
-  } catch (err) {
-    ctx.log.error({ runId, err: err instanceof Error ? err.message : String(err) }, 'scheduled start failed');
-    await ctx.client.chat.postMessage({
-      channel: r.channel,
-      thread_ts: r.parentTs,
-      text: `:warning: Run \`${runId}\` could not start at its time: ${err instanceof Error ? err.message : String(err)}. Run the command again.`,
-    });
   }
 }
 

@@ -1,4 +1,10 @@
-import { type Decision, decidedPromptBlocks, decisionText } from './blocks/approval-prompt.js';
+import type { RunRecord } from '../jobs/run/types.js';
+import {
+  approvalPromptBlocks,
+  type Decision,
+  decidedPromptBlocks,
+  decisionText,
+} from './blocks/approval-prompt.js';
 import { clip, MAX_FALLBACK } from './blocks/limits.js';
 import { parentBlocks } from './blocks/parent-message.js';
 import type { BotRun } from './bot-runs.js';
@@ -6,7 +12,8 @@ import type { BotContext } from './context.js';
 import { errorReply } from './slash.js';
 
 // Four-eyes approval of a run: who may approve comes from the config (user ids, or a user group);
-// the requester never approves their own run; `approvals.required` distinct approvers; approvals
+// the requester never approves their own run; `approvals.required` distinct approvers (two at
+// least for a failover overriding the fencing guard), counted by the run control; approvals
 // expire. A refused click changes nothing and gets an ephemeral answer. Once decided, every copy of
 // the prompt is rewritten to say who decided and when, without buttons.
 
@@ -30,6 +37,29 @@ async function setParent(ctx: BotContext, r: BotRun, status: string): Promise<vo
     text: clip(`<@${r.requestedBy}> asked: ${r.command} — ${status}`, MAX_FALLBACK),
     blocks: parentBlocks({ user: r.requestedBy, command: r.command, status }),
   });
+}
+
+/** Redraws every copy of an undecided prompt with the approvals so far. */
+async function refreshPrompts(ctx: BotContext, r: BotRun): Promise<void> {
+  const blocks = approvalPromptBlocks({
+    runId: r.runId,
+    summary: r.summary,
+    requestedBy: r.requestedBy,
+    planHash: r.planHash,
+    required: r.required,
+    approvals: r.approvals,
+    expiresAt: iso(r.expiresAt),
+    startAt: r.startAt === null ? null : iso(r.startAt),
+    startAtLabel: r.startAtLabel ?? null,
+  });
+  for (const p of r.prompts) {
+    await ctx.client.chat.update({
+      channel: p.channel,
+      ts: p.ts,
+      text: clip(`Approval needed for run ${r.runId}: ${r.summary}`, MAX_FALLBACK),
+      blocks,
+    });
+  }
 }
 
 /** Ends an undecided approval (expired, or the run cancelled before approval). */
@@ -68,6 +98,11 @@ export async function expireApprovals(ctx: BotContext): Promise<void> {
   }
 }
 
+/**
+ * One approver's click. The run control records the approval (distinct users, never the
+ * requester) and queues the run once it has as many as it needs; this side checks who may click,
+ * mirrors the approvals for the prompt and closes the prompt when the run is queued.
+ */
 export async function approve(ctx: BotContext, runId: string, user: string): Promise<string> {
   const r = await ctx.runs.get(runId);
   if (!r)
@@ -86,47 +121,36 @@ export async function approve(ctx: BotContext, runId: string, user: string): Pro
   if (r.approvals.some((a) => a.user === user)) {
     return `You already approved run \`${runId}\`; it needs ${r.required - r.approvals.length} more approver(s).`;
   }
-  const at = iso(ctx.now());
-  const res = await ctx.runs.update(runId, (x) => {
-    if (x.decision || x.approvals.some((a) => a.user === user)) return null;
-    x.approvals.push({ user, at });
-    if (x.approvals.length >= x.required) {
-      x.decision = {
-        kind: 'approved',
-        by: x.approvals.map((a) => a.user),
-        at,
-        startAt: x.startAt !== null && x.startAt > ctx.now() ? iso(x.startAt) : null,
-      };
-    }
-    return x;
-  });
-  const after = res?.after;
-  if (!after) return `This approval is already closed; see the thread.`;
-  if (!after.decision) {
-    return `:ballot_box_with_check: Approval recorded; run \`${runId}\` needs ${after.required - after.approvals.length} more approver(s).`;
-  }
-  if (after.decision.kind === 'approved' && after.decision.startAt !== null && after.startAt !== null) {
-    ctx.schedule(runId, after.startAt);
-    await closePrompts(ctx, after, after.decision);
-    await setParent(
-      ctx,
-      after,
-      `:alarm_clock: Run \`${runId}\` approved; starts at ${after.decision.startAt}.`,
-    );
-    return `Approved: run \`${runId}\` starts at ${after.decision.startAt}.`;
-  }
+  const startAt = r.startAt !== null && r.startAt > ctx.now() ? r.startAt : null;
+  let run: RunRecord;
   try {
-    await ctx.control.approve(runId, user);
+    run = await ctx.control.approve(runId, user, { startAt, now: ctx.now() });
   } catch (err) {
-    await ctx.runs.update(runId, (x) => ({
-      ...x,
-      decision: null,
-      approvals: x.approvals.filter((a) => a.user !== user),
-    }));
     return errorReply(err);
   }
-  await closePrompts(ctx, after, after.decision);
+  const approvals = run.approvals.map((a) => ({ user: a.user, at: a.at }));
+  const required = run.requiredApprovals ?? r.required;
+  if (run.status !== 'queued') {
+    const res = await ctx.runs.update(runId, (x) => (x.decision ? null : { ...x, approvals, required }));
+    if (res?.after) await refreshPrompts(ctx, res.after);
+    return `:ballot_box_with_check: Approval recorded; run \`${runId}\` needs ${required - approvals.length} more approver(s).`;
+  }
+  const decision: Decision = {
+    kind: 'approved',
+    by: approvals.map((a) => a.user),
+    at: iso(ctx.now()),
+    startAt: run.notBefore ?? null,
+  };
+  const res = await ctx.runs.update(runId, (x) =>
+    x.decision ? null : { ...x, approvals, required, decision },
+  );
+  const after = res?.after ?? { ...r, approvals, required, decision };
+  await closePrompts(ctx, after, decision);
   ctx.follow(runId);
+  if (decision.startAt !== null) {
+    await setParent(ctx, after, `:alarm_clock: Run \`${runId}\` approved; starts at ${decision.startAt}.`);
+    return `Approved: run \`${runId}\` starts at ${decision.startAt}.`;
+  }
   return `:white_check_mark: Approved: run \`${runId}\` is starting.`;
 }
 

@@ -1,7 +1,12 @@
 import { UsageError } from '../domain/errors.js';
+import type { RunRecord } from '../jobs/run/types.js';
+import type { BotRun } from './bot-runs.js';
+import type { BotContext } from './context.js';
 
 // `--at` for /migrate: an ISO 8601 time with its offset (2026-11-27T22:00+01:00), or HH:MM meaning
-// the next such time in the configured timezone. Never in the past.
+// the next such time in the configured timezone. Never in the past. Once approved, the run job
+// waits in the run queue as a BullMQ delayed job (RunControl.approve with startAt): it survives
+// restarts of the bot and starts with no bot at all.
 
 function offsetMs(timeZone: string, at: Date): number {
   const parts = new Intl.DateTimeFormat('en-US', {
@@ -53,4 +58,28 @@ export function parseAt(text: string, timeZone: string, now: number, usage: stri
 
 export function formatAt(t: number, timeZone: string): string {
   return `${new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'medium', timeStyle: 'short' }).format(new Date(t))} (${timeZone})`;
+}
+
+/**
+ * A run approved by a bot that kept `--at` in an in-process timer (before delayed jobs): its
+ * approvals are recorded with the run control now, which queues it delayed (or at once if the time
+ * has passed). Failures are said in the thread: the operators must know it will not start.
+ */
+export async function queueLegacySchedule(ctx: BotContext, r: BotRun, run: RunRecord): Promise<void> {
+  try {
+    let after = run;
+    for (const a of r.approvals) {
+      if (after.status !== 'awaiting-approval') break;
+      if (after.approvals.some((x) => x.user === a.user)) continue;
+      after = await ctx.control.approve(r.runId, a.user, { startAt: r.startAt, now: ctx.now() });
+    }
+  } catch (err) {
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.log.error({ runId: r.runId, err: message }, 'scheduled run not queued');
+    await ctx.client.chat.postMessage({
+      channel: r.channel,
+      thread_ts: r.parentTs,
+      text: `:warning: Run \`${r.runId}\` could not be queued for its start time: ${message}. Run the command again.`,
+    });
+  }
 }

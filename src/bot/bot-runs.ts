@@ -18,6 +18,8 @@ export interface BotRun {
   createdAt: number;
   expiresAt: number;
   startAt: number | null;
+  /** How the prompt's button names the start time (absent in records of older bots). */
+  startAtLabel?: string | null;
   approvals: Array<{ user: string; at: string }>;
   prompts: Array<{ channel: string; ts: string }>;
   decision: Decision | null;

@@ -7,6 +7,7 @@ import type { RunControl } from '../jobs/run/control.js';
 import type { Logger } from '../log.js';
 import type { Access } from './access.js';
 import type { BotRuns } from './bot-runs.js';
+import type { ResponseUrlPoster } from './response-url.js';
 
 // What every command and action handler shares.
 
@@ -18,12 +19,12 @@ export interface BotContext {
   runs: BotRuns;
   access: Access;
   client: WebClient;
+  /** Replies to a slash command through its response_url. */
+  responseUrl: ResponseUrlPoster;
   log: Logger;
   /** Gathers a preflight for a request (vCenter, arrays, active runs). */
   preflight(request: MoveRequest): Promise<PreflightResult>;
   now(): number;
   /** Starts following a run's events to keep its card and thread up to date. */
   follow(runId: string): void;
-  /** Schedules an approved run that starts later (--at). */
-  schedule(runId: string, at: number): void;
 }

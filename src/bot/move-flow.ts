@@ -1,5 +1,6 @@
 import { durationMs } from '../domain/duration.js';
 import type { MoveRequest } from '../domain/preflight/types.js';
+import type { RunRecord } from '../jobs/run/types.js';
 import { approvalPromptBlocks } from './blocks/approval-prompt.js';
 import { type Block, clip, MAX_FALLBACK } from './blocks/limits.js';
 import { parentBlocks } from './blocks/parent-message.js';
@@ -19,7 +20,7 @@ export interface MoveOptions {
   dryRun: boolean;
   startAt: number | null;
   startAtLabel: string | null;
-  /** Render the preflight, then refuse to start with this reason (e.g. failover without fencing). */
+  /** Render the preflight, then refuse to start with this reason. */
   refuse?: string;
 }
 
@@ -31,6 +32,31 @@ export interface MoveOutcome {
 }
 
 export type MoveRequester = Pick<SlashRequest, 'user' | 'channel' | 'typed' | 'reply'>;
+
+/**
+ * What the approval prompt says of a failover: that it is one (unplanned, replicas made writable,
+ * VMs started at the destination) and, when the fencing guard is overridden, what still answers
+ * and why two approvers are needed; of a failover test, that production is not touched. Null for
+ * other runs.
+ */
+export function failoverSummary(run: RunRecord): string | null {
+  if (run.kind === 'test-failover') {
+    return `:test_tube: *FAILOVER TEST* ${run.from} → ${run.to}, ${run.unitOrder.length} VPG(s): copies of their VMs start at ${run.to} on the test network; production keeps running, and the test is stopped and recorded in Zerto at the end.`;
+  }
+  if (run.kind !== 'failover') return null;
+  const units = `${run.unitOrder.length} unit(s)`;
+  const head = `:rotating_light: *FAILOVER* (unplanned) ${run.from} → ${run.to}, ${units}: the replicas at ${run.to} become writable and the VMs start there.`;
+  const f = run.fencing;
+  if (!f?.override) return head;
+  const what =
+    f.targets.length > 0
+      ? `${run.from} still answers (${f.targets.join(', ')})`
+      : `${run.from} may still answer`;
+  return (
+    `${head}\n:warning: *Fencing guard overridden*: ${what}. Two approvers other than the requester are needed, ` +
+    'because if the source still runs these VMs they would run twice on diverging disks.'
+  );
+}
 
 /** Returns null when nothing was posted (the requester may not start runs). */
 export async function startMove(
@@ -95,17 +121,26 @@ export async function startMove(
     return outcome;
   }
   let runId: string;
+  let required: number;
+  const approvals = ctx.topology.approvals;
+  let summary = `${result.plan.kind} ${result.plan.from} → ${result.plan.to}, ${result.plan.groups.length} unit(s)`;
   try {
-    const run = await ctx.control.submit({ plan: result.plan, requestedBy: req.user });
+    const run = await ctx.control.submit({
+      plan: result.plan,
+      requestedBy: req.user,
+      requiredApprovals: approvals.required,
+      fencing: result.fencing ?? null,
+      overrideFencing: o.request.overrideFencing === true,
+    });
     runId = run.id;
+    required = run.requiredApprovals ?? approvals.required;
+    summary = failoverSummary(run) ?? summary;
   } catch (err) {
     await inThread(`${errorReply(err)}\nNothing was started.`);
     await setStatus(':no_entry: Not started; see the thread.');
     return outcome;
   }
   const now = ctx.now();
-  const approvals = ctx.topology.approvals;
-  const summary = `${result.plan.kind} ${result.plan.from} → ${result.plan.to}, ${result.plan.groups.length} unit(s)`;
   const record: BotRun = {
     runId,
     channel: req.channel,
@@ -114,10 +149,11 @@ export async function startMove(
     command: req.typed,
     summary,
     planHash: result.plan.hash,
-    required: approvals.required,
+    required,
     createdAt: now,
     expiresAt: now + durationMs(approvals.expiry),
     startAt: o.startAt,
+    startAtLabel: o.startAtLabel,
     approvals: [],
     prompts: [],
     decision: null,
@@ -130,7 +166,7 @@ export async function startMove(
       summary,
       requestedBy: req.user,
       planHash: result.plan.hash,
-      required: approvals.required,
+      required,
       approvals: [],
       expiresAt: new Date(record.expiresAt).toISOString(),
       startAt: o.startAt === null ? null : new Date(o.startAt).toISOString(),

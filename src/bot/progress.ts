@@ -98,6 +98,17 @@ export class Followers {
                 `Fix the cause, then press *Retry failed unit(s)* on the card or \`/bascule retry ${runId} ${e.unitId}\`.`,
             );
           }
+          // A run approved with --at started from the queue at its time: say so where people look.
+          if (
+            e.type === 'run' &&
+            e.status === 'running' &&
+            record.startAt !== null &&
+            (await ctx.runs.once(`started:${runId}`, 30 * 86_400))
+          ) {
+            await post(
+              `:arrow_forward: Run \`${runId}\` started at its scheduled time (${new Date(ctx.now()).toISOString()}).`,
+            );
+          }
           if (
             e.type === 'alert' &&
             (await ctx.runs.once(`alert:${runId}:${e.unitId}:${e.code}:${lastId}`, 86_400))
@@ -113,6 +124,8 @@ export class Followers {
         }
         const run = await ctx.control.store.require(runId);
         await this.checkStalls(run, now, stalled, post);
+        // Waiting for its --at time: the parent keeps saying when it starts until it does.
+        if (run.status === 'queued' && run.notBefore && Date.parse(run.notBefore) > ctx.now()) continue;
         // Without news, the card is still redrawn now and then so that its ETA keeps moving.
         if (!dirty && now - lastDraw < IDLE_REDRAW_MS) continue;
         await this.draw(run, record.channel, record.parentTs);

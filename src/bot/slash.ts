@@ -58,9 +58,16 @@ export function registerSlash(
       return;
     }
     await args.ack();
-    const reply: Reply = async (text, blocks) => {
-      await args.respond({ response_type: 'ephemeral', text: clip(text), ...(blocks ? { blocks } : {}) });
-    };
+    const reply: Reply = (text, blocks) =>
+      ctx.responseUrl.post(c.response_url, {
+        response_type: 'ephemeral',
+        text: clip(text),
+        ...(blocks ? { blocks } : {}),
+      });
+    // The acknowledgement is written; what follows (Redis, replies, the work itself) waits until
+    // the event loop has read the requests already in, so under a burst every command is
+    // acknowledged before any of them is worked on.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     try {
       if (!(await ctx.runs.once(`cmd:${requestKey(c)}`, 3600))) {
         ctx.log.info({ command: name, user: c.user_id }, 'Slack redelivery ignored');

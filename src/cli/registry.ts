@@ -15,6 +15,7 @@ import { command as runCancel } from './commands/run-cancel.js';
 import { command as runPause } from './commands/run-pause.js';
 import { command as runResume } from './commands/run-resume.js';
 import { command as runRetry } from './commands/run-retry.js';
+import { command as runSkip } from './commands/run-skip.js';
 import { command as status } from './commands/status.js';
 import { command as web } from './commands/web.js';
 import { command as worker } from './commands/worker.js';
@@ -33,6 +34,7 @@ export const commands: CliCommand[] = [
   runResume,
   runCancel,
   runRetry,
+  runSkip,
   consoleCommand,
   web,
   worker,

@@ -18,7 +18,17 @@ export type Command =
       forceOff: boolean;
     }
   | { verb: 'failback'; site: string; datastores: string[]; dryRun: boolean }
-  | { verb: 'failover'; site: string; to: string; datastores: string[]; dryRun: boolean }
+  | {
+      verb: 'failover';
+      site: string;
+      to: string;
+      datastores: string[];
+      dryRun: boolean;
+      /** Go on although the source still answers: needs two approvers (fencing guard). */
+      overrideFencing: boolean;
+      /** Zerto's failover test: copies start at `to` on the test network, production runs on. */
+      test: boolean;
+    }
   | { verb: 'status' | 'history'; runId: string | null }
   | { verb: 'pause' | 'resume' | 'cancel'; runId: string }
   | { verb: 'retry'; runId: string; unit: string | null }
@@ -35,7 +45,7 @@ export const usages: Record<Command['verb'], string> = {
     '/migrate SITE --to SITE [--datastore NAME ...] [--mode cold|hot|zerto] [--dry-run] [--at TIME] [--no-force-off]',
   preflight: '/preflight SITE --to SITE [--datastore NAME ...] [--mode cold|hot|zerto] [--no-force-off]',
   failback: '/failback SITE [--datastore NAME ...] [--dry-run]',
-  failover: '/failover SITE --to SITE [--datastore NAME ...] [--dry-run]',
+  failover: '/failover SITE --to SITE [--datastore NAME ...] [--dry-run] [--override-fencing | --test]',
   status: '/bascule status [RUN]',
   history: '/bascule history [RUN]',
   pause: '/bascule pause RUN',
@@ -247,19 +257,33 @@ export function parseCommandTokens(commandName: string, tokens: string[], ctx: G
       const usage = usages.failover;
       const { positionals, values } = readFlags(
         tokens,
-        { to: 'value', datastore: 'value', 'dry-run': 'boolean' },
+        {
+          to: 'value',
+          datastore: 'value',
+          'dry-run': 'boolean',
+          'override-fencing': 'boolean',
+          test: 'boolean',
+        },
         usage,
       );
       noExtra(positionals, 1, usage);
       const site = checkSite(positionals[0], 'the failed site (e.g. site5)', ctx, usage);
       const to = checkSite(values.get('to')?.[0] ?? otherSite(site, ctx), '--to SITE', ctx, usage);
       if (to === site) throw new UsageError(`--to ${to} is the failed site; name the other site`, usage);
+      if (values.has('test') && values.has('override-fencing')) {
+        throw new UsageError(
+          '--test leaves the source running and needs no fencing: drop --override-fencing',
+          usage,
+        );
+      }
       return {
         verb: 'failover',
         site,
         to,
         datastores: checkUnits(values.get('datastore') ?? [], ctx, usage),
         dryRun: values.has('dry-run'),
+        overrideFencing: values.has('override-fencing'),
+        test: values.has('test'),
       };
     }
     case 'bascule': {

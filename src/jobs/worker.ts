@@ -4,9 +4,9 @@ import type { Redis } from 'ioredis';
 import { isBasculeError } from '../domain/errors.js';
 import type { Logger } from '../log.js';
 import { startHeartbeat } from './heartbeat.js';
-import { redisOptions } from './redis.js';
+import { createRedis } from './redis.js';
 
-// The worker process: one BullMQ Worker per queue, sharing one Redis connection factory. Several
+// The worker process: one BullMQ Worker per queue, sharing one Redis client for commands. Several
 // worker processes on several machines may run at once; BullMQ hands each job to one of them and
 // gives a stalled job (its worker died) to another.
 
@@ -16,6 +16,12 @@ export interface QueueProcessor {
   process(job: Job, log: Logger): Promise<unknown>;
   /** Stalled-job recovery: how soon a job held by a dead worker goes to another, and how often. */
   workerOptions?: { lockDuration?: number; stalledInterval?: number; maxStalledCount?: number };
+  /**
+   * Releases what the processor opened (vCenter sessions, SSH connections to the arrays, HTTP
+   * pools): called once its Worker has stopped. Without it those sockets keep a stopped worker
+   * process alive.
+   */
+  close?(): Promise<void>;
 }
 
 export interface RunningWorker {
@@ -35,9 +41,10 @@ export async function startWorkers(options: {
 }): Promise<RunningWorker> {
   const id = randomUUID();
   const log = options.log.child({ workerId: id });
-  // Each Worker gets connection options, not a client: BullMQ then owns its blocking connection
-  // and closes it in Worker.close(), so a stopping worker leaves no socket open.
-  const connection = redisOptions(options.redisUrl);
+  // One client for the plain commands of every queue's Worker (BullMQ allows sharing those; each
+  // Worker still opens its own blocking connection, which only it can use, and closes it in
+  // Worker.close()). Opened here and quit below, after the Workers, so no socket is left open.
+  const connection = createRedis(options.redisUrl, { lazyConnect: false });
   const workers = options.processors.map((p) => {
     const worker = new Worker(
       p.queue,
@@ -63,6 +70,9 @@ export async function startWorkers(options: {
         connection,
         prefix: options.prefix,
         concurrency: p.concurrency,
+        // Stalled-job recovery as the processor asks (the run engine hands a dead worker's job on
+        // soon and never gives up on it); without these BullMQ fails a job after one stall.
+        ...p.workerOptions,
         autorun: true,
       },
     );
@@ -78,7 +88,14 @@ export async function startWorkers(options: {
     async close() {
       // Worker.close() waits for the jobs in hand to finish their current step and return.
       await Promise.all(workers.map((w) => w.close()));
+      // A failed release is logged and does not stop the others' (the process is exiting anyway).
+      for (const p of options.processors) {
+        await p.close?.().catch((err: unknown) => {
+          log.warn({ queue: p.queue, err: err instanceof Error ? err.message : String(err) }, 'close failed');
+        });
+      }
       await heartbeat.stop().catch(() => undefined);
+      await connection.quit().catch(() => connection.disconnect());
     },
   };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labChannels, labUsers, type SlackMessage } from '../../lab/slack/index.js';
 import { APPROVE_ACTION, REJECT_ACTION } from '../../src/bot/blocks/approval-prompt.js';
 import { PAUSE_ACTION, RESUME_ACTION, RETRY_ACTION } from '../../src/bot/blocks/progress-card.js';
-import { FAILOVER_REFUSAL } from '../../src/bot/commands/failover.js';
+import { history } from '../../src/jobs/run/audit.js';
 import type { RunRecord } from '../../src/jobs/run/types.js';
 import { type BotLab, startBotLab } from '../support/bot-lab.js';
 
@@ -319,7 +319,7 @@ describe('the card buttons, /failback, /failover, rejection', () => {
     expect(JSON.stringify(t.sim.store.message(infra, prompt.ts)?.blocks)).toContain('was cancelled by');
   }, 120_000);
 
-  it('/failover renders the preflight and refuses clearly: no fencing guard in the engine', async () => {
+  it('/failover while the source still answers is blocked by the fencing guard, saying what to do', async () => {
     const before = (await t.bot.ctx.control.store.list(100)).length;
     const after = t.sim.store.messages.length;
     await command('/failover', 'site5 --to lognes --datastore LV-SITE5-01');
@@ -327,12 +327,71 @@ describe('the card buttons, /failback, /failover, rejection', () => {
     const parent = parentOf('/failover site5', after) as SlackMessage;
     await expect
       .poll(() => JSON.stringify(t.sim.store.message(infra, parent.ts)?.blocks), { timeout: 60_000 })
-      .toMatch(/Refused|Blocked by preflight/);
-    const thread = t.thread(infra, parent.ts);
-    expect(thread[0]?.text).toMatch(/Preflight failover site5 → lognes/);
-    if (!thread[0]?.text.includes('BLOCKED')) expect(thread.at(-1)?.text).toContain(FAILOVER_REFUSAL);
+      .toMatch(/Blocked by preflight/);
+    const report = t.thread(infra, parent.ts)[0];
+    expect(report?.text).toMatch(/Preflight failover site5 → lognes/);
+    const blocks = JSON.stringify(report?.blocks);
+    expect(blocks).toContain('FENCING_SOURCE_ANSWERS');
+    expect(blocks).toMatch(/site5 still answers \(dsm .*Storage Center.*, host esx-site5-01/);
+    expect(blocks).toContain('--override-fencing');
+    expect(blocks).toContain('/migrate');
+    expect(t.thread(infra, parent.ts).some((m) => has(m, APPROVE_ACTION))).toBe(false);
     expect((await t.bot.ctx.control.store.list(100)).length).toBe(before);
   }, 120_000);
+
+  it('/failover --override-fencing needs two distinct approvers, never the requester, recorded in the audit', async () => {
+    // No worker: the approved run waits in the queue and is cancelled before anything runs.
+    await t.engine.stop();
+    let started = false;
+    try {
+      const { prompt, runId } = await migrateUntilPrompt(
+        'site5 --to lognes --datastore LV-SITE5-01 --override-fencing',
+        '/failover',
+      );
+      const promptText = JSON.stringify(prompt.blocks);
+      expect(promptText).toContain('FAILOVER');
+      expect(promptText).toMatch(/Fencing guard overridden.*site5 still answers/);
+      expect(promptText).toContain('2 approver(s) other than the requester');
+      expect((await run(runId)).requiredApprovals).toBe(2);
+
+      const self = await click(alice, prompt.ts);
+      expect(await answer(self.responseUrl)).toMatch(/cannot approve it too/);
+      const first = await click(bob, prompt.ts);
+      expect(await answer(first.responseUrl)).toMatch(/needs 1 more approver/);
+      const twice = await click(bob, prompt.ts);
+      expect(await answer(twice.responseUrl)).toMatch(/already approved/);
+      expect((await run(runId)).status).toBe('awaiting-approval');
+      // The prompt shows who approved so far, its buttons still there for the second approver.
+      const partial = JSON.stringify(t.sim.store.message(infra, prompt.ts)?.blocks);
+      expect(partial).toContain(`so far: <@${bob}>`);
+      expect(partial).toContain(APPROVE_ACTION);
+      const second = await click(carol, prompt.ts);
+      expect(await answer(second.responseUrl)).toMatch(/is starting/);
+      const queued = await run(runId);
+      expect(queued.status).toBe('queued');
+      expect(queued.approvals.map((a) => a.user)).toEqual([bob, carol]);
+      expect(queued.fencing).toMatchObject({ verdict: 'source-answers', override: true });
+
+      const audit = await history(t.redis, t.bot.ctx.control.store.keys, runId);
+      expect(audit.filter((e) => e.type === 'approval-recorded').map((e) => e.user)).toEqual([bob]);
+      const approved = audit.find((e) => e.type === 'run-approved');
+      expect(approved).toMatchObject({
+        user: carol,
+        details: { approvers: [bob, carol], fencingOverride: true, required: 2 },
+      });
+      const cancel = await command('/bascule', `cancel ${runId}`, bob);
+      expect(await answer(cancel.responseUrl)).toMatch(/cancelled run/);
+      t.engine.start();
+      started = true;
+      // The worker ends the queued run without running a step; its locks are released.
+      await expect
+        .poll(async () => (await run(runId)).status, { timeout: 60_000, interval: 200 })
+        .toBe('cancelled');
+      expect((await run(runId)).units['LV-SITE5-01']?.steps.every((s) => s.state === 'pending')).toBe(true);
+    } finally {
+      if (!started) t.engine.start();
+    }
+  }, 180_000);
 });
 
 describe('scheduled runs and several approvers', () => {
@@ -343,13 +402,21 @@ describe('scheduled runs and several approvers', () => {
     expect(JSON.stringify(prompt.blocks)).toMatch(/Approve and run at .*23:59 \(Europe\/Paris\)/);
     const ok = await click(bob, prompt.ts);
     expect(await answer(ok.responseUrl)).toMatch(/Approved: run .* starts at/);
-    expect((await run(runId)).status).toBe('awaiting-approval');
+    // Queued as a delayed job of the run queue, not a timer in the bot.
+    expect((await run(runId)).status).toBe('queued');
+    const scheduled = await t.bot.ctx.control.scheduledJob(runId);
+    const notBefore = Date.parse((await run(runId)).notBefore ?? '');
+    // The job's delay is counted from when it was added, a moment after the approval's clock.
+    expect(scheduled?.startsAt).toBeGreaterThanOrEqual(notBefore);
+    expect(scheduled?.startsAt).toBeLessThan(notBefore + 60_000);
     await expect
       .poll(() => JSON.stringify(t.sim.store.message(infra, parent.ts)?.blocks))
       .toMatch(/approved; starts at/);
     const res = await command('/bascule', `cancel ${runId}`, bob);
     expect(await answer(res.responseUrl)).toMatch(/cancelled run/);
     expect((await run(runId)).status).toBe('cancelled');
+    // Cancelling removed the delayed job: nothing will start at 23:59.
+    expect(await t.bot.ctx.control.scheduledJob(runId)).toBeNull();
   }, 120_000);
 
   it('approvals.required = 2 needs two distinct approvers other than the requester', async () => {
@@ -425,4 +492,38 @@ describe('a step failure', () => {
       )
       .toContain(`Run ${runId} succeeded: failback lognes → site5`);
   }, 240_000);
+});
+
+describe('--at through the run queue', () => {
+  it('a run approved with --at starts from the queue while the bot is down; the new bot says so in the thread', async () => {
+    // Far enough ahead for the preflight and the click; second precision, as --at takes it.
+    const at = new Date(Date.now() + 30_000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const { parent, prompt, runId } = await migrateUntilPrompt(
+      `site5 --to lognes --datastore LV-SITE5-01 --at ${at}`,
+    );
+    const ok = await click(bob, prompt.ts);
+    expect(await answer(ok.responseUrl)).toMatch(/starts at/);
+    expect((await run(runId)).status).toBe('queued');
+    expect(await t.bot.ctx.control.scheduledJob(runId)).not.toBeNull();
+    await t.restartBot(async () => {
+      // No bot at all: the worker takes the delayed job at its time.
+      await expect
+        .poll(async () => (await run(runId)).status, { timeout: 150_000, interval: 250 })
+        .toBe('succeeded');
+      expect(Date.parse((await run(runId)).startedAt ?? '')).toBeGreaterThanOrEqual(Date.parse(at));
+    });
+    await expect
+      .poll(
+        () => t.thread(infra, parent.ts).find((m) => /started at its scheduled time/.test(m.text))?.text,
+        {
+          timeout: 30_000,
+        },
+      )
+      .toContain(runId);
+    await expect
+      .poll(() => t.thread(infra, parent.ts).find((m) => m.subtype === 'thread_broadcast')?.text, {
+        timeout: 30_000,
+      })
+      .toContain(`Run ${runId} succeeded`);
+  }, 300_000);
 });

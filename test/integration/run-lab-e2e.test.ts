@@ -156,4 +156,28 @@ describe('run engine on the lab', () => {
     const audit = await history(h.redis, h.control.store.keys, run.id);
     expect(audit.filter((a) => a.type === 'step-done')).toHaveLength(steps.length);
   });
+
+  it('bascule failover --test runs the Zerto failover test to its recorded end, production untouched', async () => {
+    const zerto = lab.lab.handles?.zerto.control;
+    if (!zerto) throw new Error('in-process lab expected');
+    const vpgs = lab.model.vpgs.filter((v) => v.site === 'site5' && v.vms.length > 0);
+    expect(vpgs.length).toBeGreaterThan(0);
+    const members = vpgs.flatMap((v) => v.vms);
+    const production = (await lab.state()).vms.filter((v) => members.includes(v.name));
+    expect(engine).toBeDefined(); // started by the cold migration above
+
+    const r = await cli(['failover', 'site5', '--to', 'lognes', '--test', '--yes']);
+    expect(r.out).toContain('Preflight test-failover site5 -> lognes');
+    expect(r.code, r.out).toBe(0);
+    for (const v of vpgs) {
+      expect(zerto.vpg(v.name)).toMatchObject({ testRunning: false, protectedSite: 'site5' });
+      expect(zerto.vpg(v.name).lastTest).toMatch(/Succeeded: Bascule run/);
+    }
+    const state = await lab.state();
+    expect(state.vms.filter((v) => v.name.endsWith(' - testing recovery'))).toEqual([]);
+    expect(state.vms.filter((v) => members.includes(v.name))).toEqual(production);
+    const [run] = (await h.control.store.list()).filter((x) => x.kind === 'test-failover');
+    expect(run?.status).toBe('succeeded');
+    expect(Object.keys(run?.units ?? {}).sort()).toEqual(vpgs.map((v) => v.name).sort());
+  });
 });

@@ -50,6 +50,7 @@ beforeEach(async () => {
     log: pino({ level: 'silent' }),
     intervalMs: 20,
     backoffBaseMs: 50,
+    discoverMs: 50,
   });
 });
 

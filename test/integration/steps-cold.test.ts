@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../src/domain/plan/types.js';
-import { createStepExecutors, stepExecutors } from '../../src/jobs/steps/index.js';
+import { createStepExecutors } from '../../src/jobs/steps/index.js';
 import {
   groupOf,
   type LabState,
@@ -195,13 +195,16 @@ describe('cold unit step by step', () => {
       name: second,
     });
     await h.vsphere.powerOn(byHand.vm.value);
-    // The worker stops half-way through the step: it stops between two registrations.
+    // The worker stops half-way through the step: it stops between two registrations (one at a
+    // time here, so where it stops is certain).
     const stopping = new AbortController();
     const ctx = h.context(unit, stopping.signal);
-    const interrupted = await stepExecutors['register-vms'](register, {
+    const oneAtATime = createStepExecutors({ parallelRegistrations: 1 });
+    const interrupted = await oneAtATime['register-vms'](register, {
       ...ctx,
       progress: (p) => {
-        if (p.message.startsWith('registering 1/')) stopping.abort();
+        // The one registered by hand, then one more.
+        if (p.message.startsWith('registering 2/')) stopping.abort();
       },
     }).catch((e: unknown) => e);
     expect(interrupted).toMatchObject({ code: 'STEP_ABORTED', retryable: true });

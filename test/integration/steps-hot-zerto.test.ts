@@ -164,6 +164,62 @@ describe('Live Volume unit', () => {
   });
 });
 
+describe('Zerto failover test', () => {
+  const vpg = 'VPG-SITE5-01';
+
+  it('starts copies at lognes, checks them, stops the test with the result; production untouched', async () => {
+    const members = h.model.vpgs.find((v) => v.name === vpg)?.vms ?? [];
+    expect(members.length).toBeGreaterThan(0);
+    const zerto = h.lab.handles?.zerto.control;
+    if (!zerto) throw new Error('in-process lab expected');
+    const pre = await h.preflight({ kind: 'test-failover', from: 'site5', to: 'lognes' });
+    // Only Zerto VPGs can be tested; the storage units are not in the plan.
+    expect(pre.plan.groups.every((g) => g.method === 'zerto')).toBe(true);
+    const group = groupOf(pre.plan, vpg);
+    expect(group.steps.map((s) => s.kind)).toEqual(['zerto-test-start', 'zerto-test-stop']);
+    const production = (await h.state()).vms.filter((v) => members.includes(v.name));
+    const copies = async () => (await h.state()).vms.filter((v) => v.name.endsWith(' - testing recovery'));
+
+    const start = stepOf(group, 'zerto-test-start');
+    await h.run(start, group.id);
+    await h.run(start, group.id); // resumed: the test runs already, nothing new
+    expect((await copies()).map((v) => v.name).sort()).toEqual(
+      members.map((m) => `${m} - testing recovery`).sort(),
+    );
+    expect((await copies()).every((v) => v.site === 'lognes' && v.powerState === 'poweredOn')).toBe(true);
+
+    const stop = stepOf(group, 'zerto-test-stop');
+    const out = await h.run(stop, group.id);
+    expect(out.summary).toMatch(/recorded as passed/);
+    expect(await copies()).toEqual([]);
+    expect(zerto.vpg(vpg).testRunning).toBe(false);
+    expect(zerto.vpg(vpg).lastTest).toMatch(/Succeeded: Bascule run/);
+    // Run again after a crash that followed the stop: nothing to stop, no failure.
+    expect((await h.run(stop, group.id)).details).toMatchObject({ alreadyStopped: true });
+    expect((await h.state()).vms.filter((v) => members.includes(v.name))).toEqual(production);
+    expect(zerto.vpg(vpg)).toMatchObject({ protectedSite: 'site5', recoverySite: 'lognes' });
+  });
+
+  it('stops a test whose copies are missing, records it failed, and fails the step', async () => {
+    const zerto = h.lab.handles?.zerto.control;
+    if (!zerto) throw new Error('in-process lab expected');
+    const group = groupOf(
+      (await h.preflight({ kind: 'test-failover', from: 'site5', to: 'lognes' })).plan,
+      vpg,
+    );
+    await h.run(stepOf(group, 'zerto-test-start'), group.id);
+    const members = h.model.vpgs.find((v) => v.name === vpg)?.vms ?? [];
+    // A copy that did not come up (powered off on the test network).
+    await h.control('/vm/power', { vm: `${members[0]} - testing recovery`, on: false });
+    await expect(h.run(stepOf(group, 'zerto-test-stop'), group.id)).rejects.toMatchObject({
+      code: 'STEP_TEST_FAILED',
+    });
+    expect(zerto.vpg(vpg).testRunning).toBe(false);
+    expect(zerto.vpg(vpg).lastTest).toMatch(/Failed: .*poweredOff/);
+    expect((await h.state()).vms.filter((v) => v.name.endsWith(' - testing recovery'))).toEqual([]);
+  });
+});
+
 describe('Zerto unit', () => {
   const vpg = 'VPG-SITE5-01';
 

@@ -114,3 +114,26 @@ describe('Zerto stand-in with the real vcsim', () => {
     expect((await vmsOfVpg()).every((v) => v.site === 'lognes' && v.powerState === 'poweredOn')).toBe(true);
   });
 });
+
+describe('failover test with the real vcsim', () => {
+  it('runs copies of the VPG VMs at the recovery site during the test, production untouched', async () => {
+    const before = await vmsOfVpg();
+    const home = before[0]?.site;
+    const recovery = home === 'site5' ? 'lognes' : 'site5';
+    const copies = async () => {
+      const res = await request(`${vc.controlUrl}/state`, { dispatcher: control });
+      const state = (await res.body.json()) as { vms: LabVm[] };
+      return state.vms.filter((v) => v.name.endsWith(' - testing recovery'));
+    };
+    await adapter.startFailoverTest(unit);
+    const during = await copies();
+    expect(during.map((v) => v.name).sort()).toEqual(labVpg.vms.map((n) => `${n} - testing recovery`).sort());
+    for (const vm of during) expect(vm).toMatchObject({ site: recovery, powerState: 'poweredOn' });
+    expect(await vmsOfVpg()).toEqual(before);
+
+    await adapter.stopFailoverTest(unit, true, 'Bascule lab test');
+    expect(await copies()).toEqual([]);
+    expect(await vmsOfVpg()).toEqual(before);
+    expect(sim.control.vpg(labVpg.name).lastTest).toMatch(/Succeeded: Bascule lab test/);
+  });
+});

@@ -35,6 +35,8 @@ export interface BotLab {
   redis: Redis;
   prefix: string;
   bot: Bot;
+  /** Stops the bot (`down` resolves while it is down), then starts a new one on the same port. */
+  restartBot(down?: () => Promise<void>): Promise<Bot>;
   /** The in-process worker: stopped, runs wait in the queue (to click the card's buttons at leisure). */
   engine: { stop(): Promise<void>; start(): void };
   driver: SlackDriver;
@@ -73,41 +75,52 @@ export async function startBotLab(): Promise<BotLab> {
       executors: stepExecutors,
       makeContext: (base) => services.makeContext(base),
       replan: (run, approved) => services.replan(run, approved),
+      probeFencing: (run) => services.probeFencing(run),
       log,
       timings: { lockDurationMs: 5_000, stalledIntervalMs: 2_000, slotPollMs: 50 },
     });
   engine = startEngine();
   const clock = { skew: 0 };
   const port = await freePort();
-  const bot = createBot({
-    slack: {
-      botToken: sim.botToken,
-      signingSecret: sim.signingSecret,
-      apiUrl: sim.apiUrl,
-      appToken: undefined,
-    },
-    port,
-    topology,
-    redis,
-    log,
-    env,
-    prefix,
-    follow: { cardIntervalMs: 300 },
-    now: () => Date.now() + clock.skew,
-  });
+  const makeBot = () =>
+    createBot({
+      slack: {
+        botToken: sim.botToken,
+        signingSecret: sim.signingSecret,
+        apiUrl: sim.apiUrl,
+        appToken: undefined,
+      },
+      port,
+      topology,
+      redis,
+      log,
+      env,
+      prefix,
+      follow: { cardIntervalMs: 300 },
+      now: () => Date.now() + clock.skew,
+    });
+  let bot = makeBot();
   await bot.start();
   const driver = createSlackDriver({
     botUrl: `http://127.0.0.1:${port}/slack/events`,
     signingSecret: sim.signingSecret,
     sim,
   });
-  return {
+  const t: BotLab = {
     lab,
     sim,
     topology,
     redis,
     prefix,
     bot,
+    async restartBot(down) {
+      await bot.stop();
+      await down?.();
+      bot = makeBot();
+      await bot.start();
+      t.bot = bot;
+      return bot;
+    },
     engine: {
       async stop() {
         await engine?.close();
@@ -139,4 +152,5 @@ export async function startBotLab(): Promise<BotLab> {
       await rm(dir, { recursive: true, force: true });
     },
   };
+  return t;
 }

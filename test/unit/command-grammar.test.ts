@@ -47,6 +47,18 @@ describe('command grammar', () => {
     });
   });
 
+  it('parses a failover test, and refuses it with a fencing override', () => {
+    expect(parseCommand('/failover', 'site5 --to lognes --test', ctx)).toMatchObject({
+      verb: 'failover',
+      test: true,
+      overrideFencing: false,
+    });
+    expect(parseCommand('/failover', 'site5', ctx)).toMatchObject({ test: false });
+    const err = usageError('/failover', 'site5 --test --override-fencing');
+    expect(err.message).toMatch(/--test leaves the source running/);
+    expect(err.hint).toContain('--test');
+  });
+
   it('parses /bascule subcommands', () => {
     expect(parseCommand('/bascule', '', ctx)).toEqual({ verb: 'help', topic: null });
     expect(parseCommand('/bascule', 'status', ctx)).toEqual({ verb: 'status', runId: null });

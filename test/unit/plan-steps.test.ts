@@ -154,6 +154,24 @@ describe('plan steps', () => {
     expect(kinds(group(r, 'VPG-A'))).toEqual(['zerto-failover', 'zerto-commit', 'verify']);
   });
 
+  it('tests a Zerto failover VPG by VPG; array units are not part of a test', () => {
+    const r = run({ kind: 'test-failover' });
+    expect(r.blocked).toBe(false);
+    expect(r.plan.groups.map((g) => g.id).sort()).toEqual(['VPG-A', 'VPG-B']);
+    expect(kinds(group(r, 'VPG-A'))).toEqual(['zerto-test-start', 'zerto-test-stop']);
+    expect(step(group(r, 'VPG-A'), 'zerto-test-start')).toMatchObject({ toSite: 'lognes', vms: ['z-1'] });
+  });
+
+  it('does not warn of shutdowns in a failover test: production keeps running', () => {
+    const b = world().vm('z-3', { host: 'esx-site5-02', datastores: ['Z-A'], tools: false });
+    const codes = (kind: MoveRequest['kind']) =>
+      runPreflight(preflightInput({ inventory: b.build(), topology: buildTopology(topo), request: { kind } }))
+        .findings.filter((f) => f.objects.vms?.includes('z-3'))
+        .map((f) => f.code);
+    expect(codes('migrate')).toContain('VM_TOOLS_NOT_RUNNING');
+    expect(codes('test-failover')).not.toContain('VM_TOOLS_NOT_RUNNING');
+  });
+
   it('fails back with a resync first, one unit at a time', () => {
     const b = new InventoryBuilder()
       .site('site5', 2)

@@ -65,6 +65,8 @@ export interface ZertoReplicationAdapter extends ReplicationAdapter {
   commit(unit: ProtectedUnit, options?: ActionOptions): Promise<ReplicationStatus>;
   rollback(unit: ProtectedUnit, options?: ActionOptions): Promise<ReplicationStatus>;
   startFailoverTest(unit: ProtectedUnit, options?: ActionOptions): Promise<ReplicationStatus>;
+  /** Whether a failover test of the VPG is running now. */
+  failoverTestRunning(unit: ProtectedUnit, options?: ActionOptions): Promise<boolean>;
   stopFailoverTest(
     unit: ProtectedUnit,
     success: boolean,

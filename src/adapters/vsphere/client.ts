@@ -5,6 +5,7 @@ import { type InventoryOptions, readInventory } from './inventory.js';
 import * as ops from './operations.js';
 import { type VsphereConnectOptions, VsphereSession } from './session.js';
 import * as storage from './storage.js';
+import { type InventoryScope, readScopedInventory } from './targeted.js';
 import type { CallOptions, VsphereTls } from './transport.js';
 import type {
   HostRef,
@@ -68,6 +69,11 @@ export class VsphereClient {
 
   inventory(options: InventoryOptions = {}): Promise<Inventory> {
     return readInventory(this.session, options);
+  }
+
+  /** Only what a step about these VMs and datastores needs (see targeted.ts). */
+  scopedInventory(scope: InventoryScope, options: CallOptions = {}): Promise<Inventory> {
+    return readScopedInventory(this.session, scope, options);
   }
 
   shutdownGuest(vm: string, options: ops.ShutdownOptions): Promise<ShutdownOutcome> {

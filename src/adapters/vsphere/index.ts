@@ -31,5 +31,6 @@ export {
   unmountVmfs,
   vmfsMounts,
 } from './storage.js';
+export { type InventoryScope, readScopedInventory } from './targeted.js';
 export { certificateThumbprint, type VsphereLogger, type VsphereTls } from './transport.js';
 export type * from './types.js';

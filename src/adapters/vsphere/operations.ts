@@ -1,9 +1,18 @@
 import { children, moRefOf, optMoRef, optReturnMoRef } from './decode.js';
 import * as enc from './encode.js';
 import { VsphereAlreadyRegisteredError, VsphereError, VsphereFaultError } from './errors.js';
-import { readObject, readObjects } from './retrieve.js';
+import { readObjects } from './retrieve.js';
 import { isFault, type VsphereSession } from './session.js';
-import { Deadline, pause, report, taskResultRef, waitForTask } from './tasks.js';
+import {
+  batchedRead,
+  Deadline,
+  PollPacer,
+  pause,
+  report,
+  taskResultRef,
+  waitForTask,
+  waitForTasks,
+} from './tasks.js';
 import type {
   MoRef,
   OperationOutcome,
@@ -27,6 +36,8 @@ const defaultTaskTimeoutMs = 10 * 60_000;
 interface VmState {
   name: string;
   powerState: string;
+  /** `connected`, or `disconnected` and the like when its host is lost. */
+  connectionState: string;
   toolsRunning: boolean;
   host: MoRef | null;
   pool: MoRef | null;
@@ -35,6 +46,7 @@ interface VmState {
 const vmStatePaths = [
   'name',
   'runtime.powerState',
+  'runtime.connectionState',
   'guest.toolsRunningStatus',
   'runtime.host',
   'resourcePool',
@@ -45,7 +57,7 @@ async function tryReadVm(
   vm: MoRef,
   options: OperationOptions,
 ): Promise<VmState | null> {
-  const props = await readObject(session, vm, vmStatePaths, { signal: options.signal });
+  const props = await batchedRead(session, vm, vmStatePaths, { signal: options.signal });
   if (props === null) return null;
   const where = `VirtualMachine ${vm.value}`;
   const host = props.get('runtime.host');
@@ -53,6 +65,7 @@ async function tryReadVm(
   return {
     name: props.get('name')?.text ?? vm.value,
     powerState: props.get('runtime.powerState')?.text ?? '',
+    connectionState: props.get('runtime.connectionState')?.text ?? 'connected',
     toolsRunning: props.get('guest.toolsRunningStatus')?.text === 'guestToolsRunning',
     host: host === undefined ? null : moRefOf(host, `${where} runtime.host`),
     pool: pool === undefined ? null : moRefOf(pool, `${where} resourcePool`),
@@ -174,8 +187,10 @@ export async function shutdownGuest(
   }
 
   const deadline = new Deadline(options.timeoutMs, `guest shutdown of ${before.name}`, 'ShutdownGuest');
-  let delay = 100;
+  const pacer = new PollPacer();
   for (;;) {
+    // The guest cannot be off the instant ShutdownGuest returns: the first read waits one pace.
+    await pause(pacer.next(), deadline, 'ShutdownGuest', options.signal);
     const state = await readVm(session, vm, 'ShutdownGuest', options);
     if (state.powerState === 'poweredOff')
       return { changed: true, method: 'guest', detail: 'guest shut down' };
@@ -186,8 +201,6 @@ export async function shutdownGuest(
       percent: null,
       message: `${before.name}: waiting for the guest to shut down`,
     });
-    await pause(delay, deadline, 'ShutdownGuest', options.signal);
-    delay = Math.min(delay * 1.5, 2_000);
   }
   if (options.forceOffAfterTimeout) {
     return forcePowerOff(session, vm, `guest did not stop within ${options.timeoutMs} ms`, options);
@@ -265,17 +278,14 @@ export async function powerOnMany(
 
   try {
     const info = await runTask(session, enc.powerOnMultiVm(datacenter, before.off), options);
-    for (const task of attemptedTasks(info)) {
-      try {
-        await waitForTask(session, task, 'PowerOnVM_Task', options);
-      } catch (err) {
-        if (err instanceof VsphereError && err.code === 'VSPHERE_ABORTED') throw err;
-        // Not final: the VM is tried again alone below, and that error is the one reported.
-        session.logger?.warn(
-          { err, task: task.value },
-          'a power-on of the batch failed; retrying that VM alone',
-        );
-      }
+    // The per-VM tasks started with the batch and run beside each other: waited for together.
+    for (const out of await waitForTasks(session, attemptedTasks(info), 'PowerOnVM_Task', options)) {
+      if (!('error' in out)) continue;
+      // Not final: the VM is tried again alone below, and that error is the one reported.
+      session.logger?.warn(
+        { err: out.error, task: out.task.value },
+        'a power-on of the batch failed; retrying that VM alone',
+      );
     }
   } catch (err) {
     if (err instanceof VsphereError && err.code === 'VSPHERE_ABORTED') throw err;
@@ -320,7 +330,9 @@ export async function unregister(
 ): Promise<OperationOutcome> {
   const before = await tryReadVm(session, vm, options);
   if (before === null) return { changed: false, detail: 'not registered' };
-  if (before.powerState === 'poweredOn') {
+  // A VM whose host is lost (failover) keeps its last power state in vCenter; it is not running
+  // anywhere vCenter can reach, and removing its entry is how the lost room's VMs are cleared.
+  if (before.powerState === 'poweredOn' && before.connectionState === 'connected') {
     throw new VsphereFaultError('UnregisterVM', 'InvalidPowerState', `${before.name} is powered on`, {
       details: { vm: vm.value, name: before.name, existingState: before.powerState, checkedBy: 'bascule' },
       hint: 'Shut the VM down first; Bascule never unregisters a running VM.',

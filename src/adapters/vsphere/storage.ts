@@ -24,7 +24,29 @@ const rescanTimeoutMs = 10 * 60_000;
 
 export type StorageOptions = CallOptions;
 
+// A host's HostStorageSystem is created with the host and lives as long as its moref: looked up
+// once per session and host, not before every call (a mount is otherwise twice the round trips).
+const storageSystems = new WeakMap<VsphereSession, Map<string, MoRef>>();
+
 async function storageSystemOf(
+  session: VsphereSession,
+  host: HostRef,
+  method: string,
+  options: StorageOptions,
+): Promise<MoRef> {
+  let known = storageSystems.get(session);
+  if (known === undefined) {
+    known = new Map();
+    storageSystems.set(session, known);
+  }
+  const cached = known.get(host.value);
+  if (cached !== undefined) return cached;
+  const ref = await readStorageSystem(session, host, method, options);
+  known.set(host.value, ref);
+  return ref;
+}
+
+async function readStorageSystem(
   session: VsphereSession,
   host: HostRef,
   method: string,

@@ -279,6 +279,10 @@ class ZertoAdapter implements ZertoReplicationAdapter {
     return this.vpgs.waitVpg(u, testRunning, until, options, 'the test to show as running');
   }
 
+  async failoverTestRunning(unit: ProtectedUnit, options: ActionOptions = {}): Promise<boolean> {
+    return testRunning((await this.vpgs.read(vpgUnit(unit), options.signal)).vpg);
+  }
+
   async stopFailoverTest(
     unit: ProtectedUnit,
     success: boolean,

@@ -153,26 +153,34 @@ async function follow(
   }
 }
 
-/** The second operator approves on this terminal: their name, then the plan hash prefix. */
-export async function askApproval(requester: string, planHash: string, ctx: CliContext): Promise<string> {
+/**
+ * A second operator approves an action on a run (a skip) on this terminal: their name, then the
+ * first characters of the run's plan hash, which ties the approval to that run.
+ */
+export async function askApproval(
+  requester: string,
+  planHash: string,
+  what: string,
+  ctx: CliContext,
+): Promise<string> {
   const rl = createInterface({ input: process.stdin, output: ctx.stderr as NodeJS.WritableStream });
   try {
-    const name = (await rl.question('Approval by a second operator. Your name: ')).trim();
-    if (!name)
+    const name = (await rl.question(`${what}: approval by a second operator. Your name: `)).trim();
+    if (!name) {
       throw new BasculeError('APPROVAL_MISSING', 'no approver name given', {
-        hint: 'Run again; or pass --yes.',
+        hint: 'Run again, or name the approver with --approved-by.',
       });
+    }
     if (name === requester) {
-      throw new BasculeError('APPROVAL_SELF', `${name} requested the move and cannot approve it`, {
+      throw new BasculeError('APPROVAL_SELF', `${name} asked for this and cannot approve it`, {
         hint: 'Another operator must type their name.',
       });
     }
     const code = planHash.slice(0, 6);
-    const typed = (await rl.question(`${name}, type ${code} to approve this plan: `)).trim();
-    if (typed !== code)
-      throw new BasculeError('APPROVAL_DECLINED', 'the plan was not approved', {
-        hint: 'Nothing was queued.',
-      });
+    const typed = (await rl.question(`${name}, type ${code} to approve: `)).trim();
+    if (typed !== code) {
+      throw new BasculeError('APPROVAL_DECLINED', 'not approved', { hint: 'Nothing was changed.' });
+    }
     return name;
   } finally {
     rl.close();

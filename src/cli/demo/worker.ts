@@ -38,19 +38,11 @@ export function startWorker(env: Record<string, string>): Promise<ChildProcess> 
 export function stopWorker(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
-    // Once it says it has stopped, its queues and Redis are closed: a process still kept alive by
-    // the lab's SSH and HTTPS connections is ended. One that never says so (a step hung on the
-    // lab) must not hang the demo either.
-    let timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const onLog = (d: Buffer) => {
-      if (!d.toString().includes('bascule worker stopped')) return;
-      clearTimeout(timer);
-      timer = setTimeout(() => child.kill('SIGKILL'), 500);
-    };
-    child.stdout?.on('data', onLog);
+    // It exits by itself once its queues, Redis and infrastructure sessions are closed; one that
+    // does not within 10 s (a step hung on the lab) must not hang the demo.
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.once('exit', () => {
       clearTimeout(timer);
-      child.stdout?.off('data', onLog);
       resolve();
     });
     child.kill('SIGTERM');

@@ -5,6 +5,7 @@ import type { PlanStep } from './types.js';
 // replicated), committed only after verification (commit policy None).
 
 export function zertoSteps(g: PlanGroupScope, c: StepContext): PlanStep[] {
+  if (c.kind === 'test-failover') return zertoTestSteps(g, c);
   const e = c.estimates;
   const steps: PlanStep[] = [];
   for (const u of g.units) {
@@ -41,5 +42,31 @@ export function zertoSteps(g: PlanGroupScope, c: StepContext): PlanStep[] {
     });
   }
   steps.push(verifyStep(g, c));
+  return steps;
+}
+
+/** A failover test per VPG: start it, then check the copies and stop it. Production is not touched. */
+function zertoTestSteps(g: PlanGroupScope, c: StepContext): PlanStep[] {
+  const e = c.estimates;
+  const steps: PlanStep[] = [];
+  const vmsOf = (id: string) => g.vms.filter((v) => c.ownerOf(v) === id).map((v) => v.name);
+  for (const u of g.units) {
+    steps.push({
+      kind: 'zerto-test-start',
+      unit: unitRef(u),
+      toSite: c.to,
+      vms: vmsOf(u.unit.id),
+      estimateMs: e.zertoFailoverMs,
+    });
+  }
+  for (const u of g.units) {
+    steps.push({
+      kind: 'zerto-test-stop',
+      unit: unitRef(u),
+      toSite: c.to,
+      vms: vmsOf(u.unit.id),
+      estimateMs: e.zertoCommitMs,
+    });
+  }
   return steps;
 }

@@ -5,7 +5,11 @@ import type { ProtectedUnit, ReplicationHealth, ReplicationMethod } from '../rep
 // fact the engine needs (names, ids, hosts, vmx paths, targets), so the engine never re-derives a
 // decision from a later inventory: if the world changed, the plan hash changes and the run refuses.
 
-export type MoveKind = 'migrate' | 'failover' | 'failback';
+/**
+ * `test-failover`: Zerto's failover test. Copies of a VPG's VMs start at the other site on the test
+ * network while production keeps running; the test is then stopped and its result recorded.
+ */
+export type MoveKind = 'migrate' | 'failover' | 'failback' | 'test-failover';
 
 export interface VmRef {
   id: string;
@@ -153,6 +157,24 @@ export interface ZertoCommitStep extends StepBase {
   reverseProtection: boolean;
 }
 
+export interface ZertoTestStartStep extends StepBase {
+  kind: 'zerto-test-start';
+  unit: UnitRef;
+  toSite: string;
+  vms: string[];
+}
+
+/**
+ * Reads back that every test copy runs at `toSite`, then stops the test with that result (a failed
+ * check still stops it, so nothing is left running on the test network) and fails if it failed.
+ */
+export interface ZertoTestStopStep extends StepBase {
+  kind: 'zerto-test-stop';
+  unit: UnitRef;
+  toSite: string;
+  vms: string[];
+}
+
 export interface VerifyStep extends StepBase {
   kind: 'verify';
   units: UnitRef[];
@@ -176,6 +198,8 @@ export type PlanStep =
   | ZertoMoveStep
   | ZertoFailoverStep
   | ZertoCommitStep
+  | ZertoTestStartStep
+  | ZertoTestStopStep
   | VerifyStep;
 
 export type StepKind = PlanStep['kind'];

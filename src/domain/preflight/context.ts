@@ -35,9 +35,12 @@ export function ownerUnit(ctx: CheckContext, vm: InventoryVm): ProtectedUnit | u
   return id === undefined ? undefined : ctx.unitIdx.byId.get(id);
 }
 
-/** Cold and Zerto moves stop the VMs; a Live Volume move (vMotion) and a failover do not choose to. */
+/**
+ * Cold and Zerto moves stop the VMs; a Live Volume move (vMotion) and a failover do not choose to,
+ * and a failover test runs copies while the VMs go on running.
+ */
 export function stopsVms(kind: PreflightInput['request']['kind'], unit: ProtectedUnit): boolean {
-  return kind !== 'failover' && unit.method !== 'live-volume';
+  return kind !== 'failover' && kind !== 'test-failover' && unit.method !== 'live-volume';
 }
 
 /** Storage the VM occupies: its committed bytes when known, else its share of its datastores' used space. */

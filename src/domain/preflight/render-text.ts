@@ -205,6 +205,10 @@ function stepDetail(step: PlanStep): string {
       return `${step.unit.ref.name}, ${step.vms.length} VM(s)`;
     case 'zerto-commit':
       return step.unit.ref.name;
+    case 'zerto-test-start':
+      return `${step.unit.ref.name}, ${step.vms.length} VM copy(ies) at ${step.toSite}, production untouched`;
+    case 'zerto-test-stop':
+      return `${step.unit.ref.name}: check the copies, stop the test, record the result`;
     case 'verify':
       return `${step.vms.length} VM(s) at ${step.toSite}`;
   }

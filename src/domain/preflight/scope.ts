@@ -48,7 +48,13 @@ export function buildScope(
 ): MoveScope {
   const { request, replication } = input;
   const findings: Finding[] = [];
-  const method = request.mode === undefined ? undefined : methodOfMode[request.mode];
+  // A failover test is Zerto's: array replication has nothing like it.
+  const method =
+    request.kind === 'test-failover'
+      ? 'zerto'
+      : request.mode === undefined
+        ? undefined
+        : methodOfMode[request.mode];
   const onSite = (u: ProtectedUnit) =>
     request.kind === 'failback'
       ? u.homeSite === request.to

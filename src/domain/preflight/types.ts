@@ -1,4 +1,5 @@
 import type { Topology } from '../../config/schema.js';
+import type { FencingVerdict } from '../fencing.js';
 import type { Inventory } from '../inventory.js';
 import type { StepEstimates } from '../plan/estimates.js';
 import type { MoveKind, Plan } from '../plan/types.js';
@@ -18,6 +19,8 @@ export interface MoveRequest {
   mode?: MoveMode;
   /** Power off a guest that does not shut down in time (false with --no-force-off). */
   forceOff: boolean;
+  /** Failover only: go on although the source answers (--override-fencing; two approvers). */
+  overrideFencing?: boolean;
 }
 
 export interface ActiveRun {
@@ -95,7 +98,10 @@ export type FindingCode =
   | 'CDROM_ISO_NOT_REPLICATED'
   | 'VM_ALREADY_AT_DESTINATION'
   | 'VM_NOT_CONNECTED'
-  | 'CONCURRENT_RUN';
+  | 'CONCURRENT_RUN'
+  | 'FENCING_SOURCE_ANSWERS'
+  | 'FENCING_UNKNOWN'
+  | 'FENCING_CONFIRMED';
 
 export interface FindingObjects {
   vms?: string[];
@@ -164,4 +170,6 @@ export interface PreflightResult {
   plan: Plan;
   capacity: CapacityReport;
   blocked: boolean;
+  /** Failover only: what the fencing probes found at the source (gathered, not pure). */
+  fencing?: FencingVerdict;
 }

@@ -4,7 +4,9 @@ import { secret } from '../../config/env.js';
 import type { Topology } from '../../config/schema.js';
 import { protectedUnits } from '../../config/topology.js';
 import { BasculeError, errorMessage } from '../../domain/errors.js';
+import { fencingFinding } from '../../domain/fencing.js';
 import type { Inventory } from '../../domain/inventory.js';
+import { sortFindings } from '../../domain/preflight/finding.js';
 import { runPreflight } from '../../domain/preflight/run-preflight.js';
 import type {
   ActiveRun,
@@ -14,6 +16,7 @@ import type {
 } from '../../domain/preflight/types.js';
 import type { ReplicationStatus } from '../../domain/replication.js';
 import type { Logger } from '../../log.js';
+import { probeSource } from './fencing-probes.js';
 
 // Gathers what a preflight needs from the real world (vCenter inventory, replication status of
 // every unit, the runs still active) and runs it. Used by the CLI, the preflight queue and the
@@ -32,6 +35,13 @@ export interface GatherDeps {
   replication?: ReplicationAdapters;
   options?: PreflightOptions;
   now?: () => Date;
+  /**
+   * Failover: probe the source site (fencing guard). Default true; the engine's replan passes
+   * false, it probes again itself just before the first fenced step.
+   */
+  fencing?: boolean;
+  /** Timeout of each fencing probe. */
+  fencingTimeoutMs?: number;
 }
 
 /** The one vCenter both sites use (a stretched vCenter); two vCenters are not supported yet. */
@@ -82,7 +92,7 @@ export async function gatherPreflight(deps: GatherDeps, request: MoveRequest): P
       if (s.status === 'fulfilled') status.set(unit.id, s.value);
       else deps.log?.warn({ unit: unit.id, err: errorMessage(s.reason) }, 'replication status unreadable');
     });
-    return runPreflight({
+    const result = runPreflight({
       inventory,
       topology: deps.topology,
       units,
@@ -92,6 +102,21 @@ export async function gatherPreflight(deps: GatherDeps, request: MoveRequest): P
       now: deps.now?.() ?? new Date(),
       ...(deps.options ? { options: deps.options } : {}),
     });
+    if (request.kind !== 'failover' || deps.fencing === false) return result;
+    const fencing = await probeSource(
+      {
+        topology: deps.topology,
+        env: deps.env,
+        ...(deps.fencingTimeoutMs ? { timeoutMs: deps.fencingTimeoutMs } : {}),
+      },
+      { inventory, plan: result.plan, from: request.from },
+    );
+    deps.log?.info({ verdict: fencing.verdict, probes: fencing.probes.length }, 'fencing probed');
+    const findings = sortFindings([
+      ...result.findings,
+      fencingFinding(fencing, request.from, request.overrideFencing ?? false),
+    ]);
+    return { ...result, findings, blocked: findings.some((f) => f.severity === 'block'), fencing };
   } finally {
     if (!deps.replication) await replication.close().catch(() => undefined);
     if (!deps.vsphere) await vsphere.session.close().catch(() => undefined);

@@ -7,6 +7,7 @@ import type { RunKeys } from './keys.js';
 
 export type AuditType =
   | 'run-created'
+  | 'approval-recorded'
   | 'run-approved'
   | 'run-refused'
   | 'run-started'

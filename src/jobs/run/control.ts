@@ -1,8 +1,10 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { BasculeError } from '../../domain/errors.js';
+import type { FencingVerdict } from '../../domain/fencing.js';
 import type { Plan } from '../../domain/plan/types.js';
 import { JOB_RETENTION, type RunJobData, runJobId } from './engine-env.js';
+import { approvalsNeeded, distinctApprovers, fencingRefusal, runFencingOf } from './fencing-guard.js';
 import { RUN_QUEUE } from './keys.js';
 import { acquireRunLock, releaseRunLock, scopeOfRun } from './locks.js';
 import { RunStore } from './run-store.js';
@@ -17,6 +19,18 @@ export interface SubmitInput {
   plan: Plan;
   requestedBy: string;
   stopOnFailure?: boolean;
+  /** Distinct approvers needed (approvals.required); default 1. */
+  requiredApprovals?: number;
+  /** Failover: the preflight's fencing verdict, recorded with the run. */
+  fencing?: FencingVerdict | null;
+  /** Failover: go on although the source answers (needs two approvers). */
+  overrideFencing?: boolean;
+}
+
+export interface ApproveOptions {
+  /** Epoch ms: the run job waits in the queue until then (--at). */
+  startAt?: number | null;
+  now?: number;
 }
 
 export interface SkipInput {
@@ -59,11 +73,34 @@ export class RunControl {
 
   /** Records the run (awaiting approval) and takes its locks; RUN_LOCKED if another run holds them. */
   async submit(input: SubmitInput): Promise<RunRecord> {
+    const fencing =
+      input.plan.kind === 'failover' ? runFencingOf(input.fencing, input.overrideFencing ?? false) : null;
     const run = await this.store.create({
       plan: input.plan,
       requestedBy: input.requestedBy,
       stopOnFailure: input.stopOnFailure ?? false,
+      requiredApprovals: approvalsNeeded(input.requiredApprovals ?? 1, fencing),
+      fencing,
     });
+    const refusal = fencingRefusal(run);
+    if (refusal?.code === 'FENCING_SOURCE_ANSWERS') {
+      await this.store.update(run.id, (r) => {
+        r.status = 'failed';
+        r.error = refusal;
+        return {
+          audit: [
+            {
+              type: 'run-refused',
+              runId: r.id,
+              user: r.requestedBy,
+              planHash: r.planHash,
+              details: { error: refusal },
+            },
+          ],
+        };
+      });
+      throw new BasculeError(refusal.code, refusal.message, { hint: refusal.hint ?? undefined });
+    }
     try {
       await acquireRunLock(this.redis, this.store.keys, await scopeOfRun(this.store, run.id));
     } catch (err) {
@@ -91,8 +128,17 @@ export class RunControl {
     return run;
   }
 
-  /** A second operator approves: the run is queued. */
-  async approve(runId: string, user: string): Promise<RunRecord> {
+  /**
+   * An operator approves. Approvals are distinct and never the requester's; once there are as many
+   * as the run needs (approvals.required, two for a fencing override) the run is queued, at once or
+   * as a delayed job when a start time is given.
+   */
+  async approve(runId: string, user: string, options: ApproveOptions = {}): Promise<RunRecord> {
+    const now = options.now ?? Date.now();
+    const startAt =
+      options.startAt !== undefined && options.startAt !== null && options.startAt > now
+        ? options.startAt
+        : null;
     const { run } = await this.store.update(runId, (r) => {
       if (r.status !== 'awaiting-approval') refuse(r, 'approve', ['awaiting-approval']);
       if (user === r.requestedBy) {
@@ -100,12 +146,46 @@ export class RunControl {
           hint: 'Another operator must approve.',
         });
       }
-      r.approvals.push({ user, at: new Date().toISOString() });
+      if (r.approvals.some((a) => a.user === user)) {
+        throw new BasculeError('APPROVAL_DUPLICATE', `${user} already approved run ${r.id}`, {
+          hint: `Another operator must approve: it needs ${requiredOf(r)} distinct approvers.`,
+        });
+      }
+      const at = new Date(now).toISOString();
+      r.approvals.push({ user, at });
+      const count = distinctApprovers(r).length;
+      const required = requiredOf(r);
+      const details = {
+        approval: count,
+        required,
+        ...(r.fencing?.override ? { fencingOverride: true } : {}),
+      };
+      if (count < required) {
+        return { audit: [{ type: 'approval-recorded', runId, user, planHash: r.planHash, details }] };
+      }
+      const refusal = fencingRefusal(r);
+      if (refusal) throw new BasculeError(refusal.code, refusal.message, { hint: refusal.hint ?? undefined });
       r.status = 'queued';
-      return { audit: [{ type: 'run-approved', runId, user, planHash: r.planHash }] };
+      r.notBefore = startAt === null ? null : new Date(startAt).toISOString();
+      return {
+        audit: [
+          {
+            type: 'run-approved',
+            runId,
+            user,
+            planHash: r.planHash,
+            details: {
+              ...details,
+              approvers: distinctApprovers(r),
+              ...(r.notBefore ? { startAt: r.notBefore } : {}),
+            },
+          },
+        ],
+      };
     });
+    if (run.status !== 'queued') return run;
     await acquireRunLock(this.redis, this.store.keys, await scopeOfRun(this.store, runId));
-    await this.enqueue(run);
+    await this.enqueue(run, startAt === null ? 0 : startAt - now);
     return run;
   }
 
@@ -135,13 +215,16 @@ export class RunControl {
     const { run } = await this.store.update(runId, (r) => {
       const allowed: RunStatus[] = ['awaiting-approval', 'queued', 'running', 'paused'];
       if (!allowed.includes(r.status)) refuse(r, 'cancel', allowed);
-      r.status = r.status === 'awaiting-approval' ? 'cancelled' : 'cancelling';
+      // A run waiting for its start time has run nothing: it ends now, its delayed job removed below.
+      const waiting = r.status === 'queued' && r.startedAt === null && isWaiting(r);
+      r.status = r.status === 'awaiting-approval' || waiting ? 'cancelled' : 'cancelling';
       r.generation += 1;
       return { audit: [{ type: 'command-cancel', runId, user, planHash: r.planHash }] };
     });
-    if (run.status === 'cancelled')
+    if (run.status === 'cancelled') {
+      await this.removeDelayed(run);
       await releaseRunLock(this.redis, this.store.keys, await scopeOfRun(this.store, runId));
-    else await this.enqueue(run);
+    } else await this.enqueue(run);
     return run;
   }
 
@@ -248,13 +331,43 @@ export class RunControl {
     ).run;
   }
 
-  private async enqueue(run: RunRecord): Promise<void> {
+  /**
+   * The run job of this generation. A stable id: queueing it again (a retried approval, a second
+   * bot) adds nothing; with a delay it is a BullMQ delayed job, kept in Redis across restarts.
+   */
+  private async enqueue(run: RunRecord, delayMs = 0): Promise<void> {
     const data: RunJobData = { runId: run.id, generation: run.generation };
     await this.queue.add('start', data, {
       ...JOB_RETENTION,
       jobId: runJobId(run.id, run.generation),
       attempts: 5,
       backoff: { type: 'exponential', delay: 1000 },
+      ...(delayMs > 0 ? { delay: delayMs } : {}),
     });
   }
+
+  /** Removes the delayed run job of the generation before a cancel (harmless when there is none). */
+  private async removeDelayed(run: RunRecord): Promise<void> {
+    for (const generation of [run.generation - 1, run.generation]) {
+      if (generation < 0) continue;
+      const job = await this.queue.getJob(runJobId(run.id, generation));
+      if (job && (await job.isDelayed())) await job.remove().catch(() => undefined);
+    }
+  }
+
+  /** The delayed run job of a run approved with a start time, if it is still waiting. */
+  async scheduledJob(runId: string): Promise<{ id: string; startsAt: number } | null> {
+    const run = await this.store.require(runId);
+    const job = await this.queue.getJob(runJobId(run.id, run.generation));
+    if (!job || !(await job.isDelayed())) return null;
+    return { id: job.id ?? '', startsAt: job.timestamp + (job.opts.delay ?? 0) };
+  }
+}
+
+function requiredOf(r: RunRecord): number {
+  return approvalsNeeded(r.requiredApprovals ?? 1, r.fencing);
+}
+
+function isWaiting(r: RunRecord): boolean {
+  return r.notBefore !== undefined && r.notBefore !== null && Date.parse(r.notBefore) > Date.now();
 }

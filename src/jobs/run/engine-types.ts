@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import type { FencingVerdict } from '../../domain/fencing.js';
 import type { Plan, PlanStep, StepKind } from '../../domain/plan/types.js';
 import type { Logger } from '../../log.js';
 import type { StepOutcome, StepProgress } from '../steps/types.js';
@@ -51,6 +52,11 @@ export interface EngineDeps<C extends BaseStepContext> {
    * if its hash differs from the approved one. Omitted: no check (engine tests).
    */
   replan?: (run: RunRecord, approved: Plan) => Promise<Plan>;
+  /**
+   * Failover runs: probes the source site again just before a unit's first step that makes a
+   * replica writable or starts VMs (fencing guard). Omitted: no probe (engine tests).
+   */
+  probeFencing?: (run: RunRecord) => Promise<FencingVerdict>;
   log: Logger;
   timings?: Partial<EngineTimings>;
 }

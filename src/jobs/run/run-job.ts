@@ -5,6 +5,7 @@ import type { Logger } from '../../log.js';
 import type { EngineEnv, RunJobData } from './engine-env.js';
 import { finalizeJobId, JOB_RETENTION, unitJobId } from './engine-env.js';
 import type { BaseStepContext } from './engine-types.js';
+import { fencingRefusal } from './fencing-guard.js';
 import { RUN_QUEUE, UNIT_QUEUE } from './keys.js';
 import { acquireRunLock, releaseRunLock, scopeOfRun } from './locks.js';
 import { buildRunReport } from './report.js';
@@ -31,7 +32,7 @@ export async function processRunJob<C extends BaseStepContext>(
     });
   }
   if (run.startedAt === null && run.status !== 'cancelling') {
-    const refusal = await checkPlan(env, run, log);
+    const refusal = fencingRefusal(run) ?? (await checkPlan(env, run, log));
     if (refusal) return refuse(env, run.id, refusal, log);
   }
   try {

@@ -6,7 +6,7 @@ import { compareAndSet, type SideEffect } from './cas.js';
 import { eventEffect, type RunEvent } from './events.js';
 import { type RunKeys, runKeys } from './keys.js';
 import { newRunId } from './run-id.js';
-import { isTerminal, type RunRecord, type RunStatus, type UnitRecord } from './types.js';
+import { isTerminal, type RunFencing, type RunRecord, type RunStatus, type UnitRecord } from './types.js';
 
 // The run store: a run document per run, rewritten by compare-and-set so that every transition
 // (step running, step done, pause, …) lands atomically with its audit entries and its events.
@@ -24,6 +24,8 @@ export interface CreateRunInput {
   stopOnFailure?: boolean;
   status?: Extract<RunStatus, 'awaiting-approval' | 'queued'>;
   now?: Date;
+  requiredApprovals?: number;
+  fencing?: RunFencing | null;
 }
 
 const MAX_CAS_ATTEMPTS = 50;
@@ -70,6 +72,9 @@ export class RunStore {
         to: input.plan.to,
         requestedBy: input.requestedBy,
         approvals: [],
+        requiredApprovals: input.requiredApprovals ?? 1,
+        fencing: input.fencing ?? null,
+        notBefore: null,
         planHash: input.plan.hash,
         status: input.status ?? 'awaiting-approval',
         stopOnFailure: input.stopOnFailure ?? false,
@@ -96,7 +101,14 @@ export class RunStore {
             runId: id,
             user: input.requestedBy,
             planHash: run.planHash,
-            details: { kind: run.kind, from: run.from, to: run.to, units: run.unitOrder },
+            details: {
+              kind: run.kind,
+              from: run.from,
+              to: run.to,
+              units: run.unitOrder,
+              requiredApprovals: run.requiredApprovals,
+              ...(run.fencing ? { fencing: run.fencing } : {}),
+            },
           },
           at,
         ),

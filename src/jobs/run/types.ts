@@ -51,13 +51,29 @@ export interface Approval {
   at: string;
 }
 
+/** A failover's fencing check as recorded when the run was submitted. */
+export interface RunFencing {
+  verdict: 'fenced' | 'source-answers' | 'unknown';
+  /** What at the source answered (source-answers) or could not be asked (unknown). */
+  targets: string[];
+  /** --override-fencing: the run may go on although the source answers, with two approvers. */
+  override: boolean;
+}
+
 export interface RunRecord {
   id: string;
   kind: MoveKind;
   from: string;
   to: string;
   requestedBy: string;
+  /** Distinct approvers, never the requester; the run is queued when there are enough. */
   approvals: Approval[];
+  /** Approvals needed before the run is queued (absent in runs stored before it existed: 1). */
+  requiredApprovals?: number;
+  /** Failover runs: the fencing check at submission; null for other runs. */
+  fencing?: RunFencing | null;
+  /** Approved with a start time (--at): the run job waits in the queue until then. */
+  notBefore?: string | null;
   planHash: string;
   status: RunStatus;
   /** Stop every other unit when one fails (default: the others carry on). */

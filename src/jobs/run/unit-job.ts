@@ -1,3 +1,4 @@
+import { describeVerdict } from '../../domain/fencing.js';
 import type { PlanStep, UnitPlan } from '../../domain/plan/types.js';
 import type { Logger } from '../../log.js';
 import type { StepOutcome, StepProgress } from '../steps/types.js';
@@ -12,6 +13,7 @@ import {
 } from './checkpoints.js';
 import type { EngineEnv, UnitJobData } from './engine-env.js';
 import type { BaseStepContext } from './engine-types.js';
+import { firstFencedStep, guardFencedStep } from './fencing-guard.js';
 import { sleep } from './sleep.js';
 import { heldByOther, releaseSlot, tryAcquireSlot } from './slots.js';
 import type { RunRecord, UnitStatus } from './types.js';
@@ -123,8 +125,9 @@ async function runSteps<C extends BaseStepContext>(
     const record = unitOf(run, unitId).steps[index];
     if (record?.state === 'done' || record?.state === 'skipped') continue;
     const needsMutex = step.kind === 'resync-replication' && run.kind === 'failback';
+    const fenced = run.kind === 'failover' && index === firstFencedStep(unitPlan);
     const ok = await withResyncMutex(env, runId, unitId, jobId, needsMutex, () =>
-      executeStep(env, run, unitId, index, step, log),
+      executeStep(env, run, unitId, index, step, log, fenced),
     );
     if (ok === 'held') {
       const status = hold(await store.require(runId)) ?? 'paused';
@@ -181,6 +184,7 @@ async function executeStep<C extends BaseStepContext>(
   index: number,
   step: PlanStep,
   log: Logger,
+  fenced = false,
 ): Promise<boolean> {
   const { store, deps } = env;
   const runId = run.id;
@@ -197,6 +201,12 @@ async function executeStep<C extends BaseStepContext>(
       signal: env.signal,
       progress: (p) => progress.push(p),
     });
+    if (fenced && deps.probeFencing) {
+      const verdict = await guardFencedStep(run, deps.probeFencing);
+      const level = verdict.verdict === 'fenced' ? 'info' : 'warn';
+      stepLog[level]({ verdict: verdict.verdict }, 'fencing probed before the first fenced step');
+      progress.push({ percent: null, message: `fencing: ${describeVerdict(verdict)}` });
+    }
     const exec = deps.executors[step.kind] as unknown as (s: PlanStep, c: C) => Promise<StepOutcome>;
     outcome = await exec(step, ctx);
   } catch (err) {

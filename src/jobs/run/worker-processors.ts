@@ -23,18 +23,28 @@ export interface RunWorkerDeps {
   log: Logger;
 }
 
-/** An ioredis connection whose socket does not keep the process alive. */
+const unrefClients = new Map<string, Redis>();
+
+/**
+ * An ioredis connection whose socket does not keep the process alive, one per Redis URL and
+ * process: the run engine, preflight and maintenance processors send only non-blocking commands
+ * on it, so they share it instead of opening one each.
+ */
 export function unrefRedis(url: string): Redis {
+  const open = unrefClients.get(url);
+  if (open && open.status !== 'end') return open;
   const redis = createRedis(url, { lazyConnect: false });
   redis.on('connect', () => {
     (redis.stream as { unref?: () => void }).unref?.();
   });
+  unrefClients.set(url, redis);
   return redis;
 }
 
 export function runQueueProcessors(deps: RunWorkerDeps): QueueProcessor[] {
   let inner: QueueProcessor[] | null = null;
   let env: EngineEnv<StepContext> | null = null;
+  let release: (() => Promise<void>) | null = null;
   const build = (): QueueProcessor[] => {
     if (inner) return inner;
     const redis = unrefRedis(readEnvOptions(deps.env).redisUrl);
@@ -49,6 +59,7 @@ export function runQueueProcessors(deps: RunWorkerDeps): QueueProcessor[] {
         executors: stepExecutors,
         makeContext: (base) => services.makeContext(base),
         replan: (run, approved) => services.replan(run, approved),
+        probeFencing: (run) => services.probeFencing(run),
         log: deps.log,
         prefix: readEnvOptions(deps.env).keyPrefix,
       },
@@ -59,10 +70,13 @@ export function runQueueProcessors(deps: RunWorkerDeps): QueueProcessor[] {
       if (env) void renewLocks(env).catch(() => undefined);
     }, env.timings.runLockTtlMs / 3);
     timer.unref();
-    inner = runProcessors(
-      engineEnv,
-      new FlowProducer({ connection: redis, prefix: engineEnv.store.keys.prefix }),
-    );
+    const flows = new FlowProducer({ connection: redis, prefix: engineEnv.store.keys.prefix });
+    inner = runProcessors(engineEnv, flows);
+    release = async () => {
+      clearInterval(timer);
+      await services.close();
+      await flows.close();
+    };
     return inner;
   };
   const delegate = (queue: string, concurrency: number): QueueProcessor => ({
@@ -81,5 +95,18 @@ export function runQueueProcessors(deps: RunWorkerDeps): QueueProcessor[] {
       return p.process(job, log);
     },
   });
-  return [delegate(RUN_QUEUE, 5), delegate(UNIT_QUEUE, 10)];
+  // Both queues share the services; the last one listed releases them, after both Workers stopped.
+  return [
+    delegate(RUN_QUEUE, 5),
+    {
+      ...delegate(UNIT_QUEUE, 10),
+      close: async () => {
+        const r = release;
+        release = null;
+        inner = null;
+        env = null;
+        await r?.();
+      },
+    },
+  ];
 }

@@ -8,13 +8,21 @@ import { eachLimited, plural, readWorld, type World } from './world.js';
 // the replica keeping its VMFS UUID (so every .vmx path stays valid). Mount and unmount read each
 // host's mount table first; rescans have no goal state and are simply sent again on a re-run.
 
+/** Hosts (un)mounting at once. */
+const MOUNT_PARALLELISM = 8;
+
+/** The datastores themselves, and the VMs using them (which must be none before an unmount). */
+function datastoreScope(datastores: readonly DatastoreRef[]) {
+  return { vmNames: [], datastoreNames: datastores.map((d) => d.name) };
+}
+
 /** The datastore's VMFS UUID: from the plan, or by name from vCenter when the plan had none. */
 function uuidOf(world: World, ds: DatastoreRef): string | null {
   return ds.vmfsUuid ?? world.idx.datastoreByName.get(ds.name)?.vmfsUuid ?? null;
 }
 
 export const unmountDatastore: StepExecutor<'unmount-datastore'> = async (step, ctx) => {
-  const world = await readWorld(ctx);
+  const world = await readWorld(ctx, datastoreScope(step.datastores));
   // Every host of the source site(s) that mounts it now, not only those the plan saw: a host added
   // to the cluster since would otherwise keep the LUN busy.
   const sourceSites = new Set(step.hosts.map((h) => world.sites.siteOfHost.get(h.id)).filter((s) => s));
@@ -49,22 +57,24 @@ export const unmountDatastore: StepExecutor<'unmount-datastore'> = async (step, 
     for (const host of hosts.values()) work.push({ host, ds, uuid });
   }
   let changed = 0;
-  const failures: ActionFailure[] = [];
-  for (const [i, w] of work.entries()) {
+  let i = 0;
+  // Hosts unmount independently of each other (each reads its own mount table first), as the
+  // mounts below do.
+  const failed = await eachLimited(work, MOUNT_PARALLELISM, async (w) => {
     throwIfAborted(ctx.signal, `unmounting ${w.ds.name} from ${w.host.name}`);
     ctx.progress({
-      percent: Math.round((i / Math.max(1, work.length)) * 100),
+      percent: Math.round((i++ / Math.max(1, work.length)) * 100),
       message: `unmounting ${w.ds.name} from ${w.host.name}`,
     });
-    try {
-      const out = await ctx.vsphere.unmountVmfs(w.host.id, w.uuid, { signal: ctx.signal });
-      if (out.changed) changed++;
-      ctx.log.info({ host: w.host.name, datastore: w.ds.name }, out.detail);
-    } catch (err) {
-      throwIfAborted(ctx.signal, 'the remaining unmounts');
-      failures.push({ target: `${w.ds.name} on ${w.host.name}`, error: err });
-    }
-  }
+    const out = await ctx.vsphere.unmountVmfs(w.host.id, w.uuid, { signal: ctx.signal });
+    if (out.changed) changed++;
+    ctx.log.info({ host: w.host.name, datastore: w.ds.name }, out.detail);
+  });
+  throwIfAborted(ctx.signal, 'the remaining unmounts');
+  const failures: ActionFailure[] = failed.map((f) => ({
+    target: `${f.item.ds.name} on ${f.item.host.name}`,
+    error: f.error,
+  }));
   if (failures.length > 0) throw failuresError('unmounts', failures, work.length);
   ctx.progress({ percent: 100, message: `unmounted from ${plural(work.length, 'host mount')}` });
   return {
@@ -132,10 +142,8 @@ async function mountOne(ctx: StepContext, host: HostRef, ds: DatastoreRef, uuid:
   );
 }
 
-const MOUNT_PARALLELISM = 8;
-
 export const mountDatastore: StepExecutor<'mount-datastore'> = async (step, ctx) => {
-  const world = await readWorld(ctx);
+  const world = await readWorld(ctx, datastoreScope(step.datastores));
   const counts: Record<MountResult, number> = { already: 0, resolved: 0, mounted: 0 };
   const failures: ActionFailure[] = [];
   const total = step.datastores.length * step.hosts.length;

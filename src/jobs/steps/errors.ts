@@ -23,7 +23,8 @@ export type StepErrorCode =
   | 'STEP_UNIT_UNKNOWN'
   | 'STEP_RESYNC_DIRECTION'
   | 'STEP_ACTIONS_FAILED'
-  | 'STEP_VERIFY_FAILED';
+  | 'STEP_VERIFY_FAILED'
+  | 'STEP_TEST_FAILED';
 
 export class StepError extends BasculeError {
   declare readonly code: StepErrorCode;

@@ -1,6 +1,6 @@
 import { mountDatastore, rescanHosts, unmountDatastore } from './datastores.js';
 import { createPowerOnVms, type PowerOnOptions } from './power-on-vms.js';
-import { registerVms } from './register-vms.js';
+import { createRegisterVms, type RegisterOptions } from './register-vms.js';
 import { makeReplicaWritable, resyncReplication, swapRoles, switchReplication } from './replication.js';
 import { shutdownVms } from './shutdown-vms.js';
 import type { StepExecutors } from './types.js';
@@ -8,12 +8,13 @@ import { unregisterVms } from './unregister-vms.js';
 import { verify } from './verify.js';
 import { vmotionVms } from './vmotion-vms.js';
 import { zertoCommit, zertoFailover, zertoMove } from './zerto.js';
+import { zertoTestStart, zertoTestStop } from './zerto-test.js';
 
 // One executor per plan step kind: the run engine looks a step's executor up here by its kind.
 
-export type StepExecutorOptions = PowerOnOptions;
+export type StepExecutorOptions = PowerOnOptions & RegisterOptions;
 
-/** The executors with non-default limits (tests shorten the Tools wait). */
+/** The executors with non-default limits (tests shorten the Tools wait, register one at a time). */
 export function createStepExecutors(options: StepExecutorOptions = {}): StepExecutors {
   return {
     'resync-replication': resyncReplication,
@@ -24,13 +25,15 @@ export function createStepExecutors(options: StepExecutorOptions = {}): StepExec
     'make-replica-writable': makeReplicaWritable,
     'rescan-hosts': rescanHosts,
     'mount-datastore': mountDatastore,
-    'register-vms': registerVms,
+    'register-vms': createRegisterVms(options),
     'power-on-vms': createPowerOnVms(options),
     'vmotion-vms': vmotionVms,
     'swap-roles': swapRoles,
     'zerto-move': zertoMove,
     'zerto-failover': zertoFailover,
     'zerto-commit': zertoCommit,
+    'zerto-test-start': zertoTestStart,
+    'zerto-test-stop': zertoTestStop,
     verify,
   };
 }

@@ -3,7 +3,16 @@ import type { InventoryVm } from '../../domain/inventory.js';
 import type { PowerOnGroup } from '../../domain/plan/types.js';
 import { StepError, throwIfAborted } from './errors.js';
 import type { StepContext, StepExecutor } from './types.js';
-import { datacenterOf, hostName, plural, readWorld, requireOneVm, siteOfVm, type World } from './world.js';
+import {
+  datacenterOf,
+  hostName,
+  plural,
+  readWorld,
+  requireOneVm,
+  siteOfVm,
+  vmScope,
+  type World,
+} from './world.js';
 
 // Boots the moved VMs group by group (directory and databases before the applications that need
 // them). Each group is one PowerOnMultiVM call so DRS places it under the cluster rules; VMs already
@@ -33,7 +42,7 @@ async function powerOnVms(
   let started = 0;
   for (const [gi, group] of step.groups.entries()) {
     throwIfAborted(ctx.signal, `powering on group ${group.name}`);
-    const world = await readWorld(ctx);
+    const world = await readWorld(ctx, vmScope(group.vms));
     const vms = group.vms.map((v) => pick(world, v.name, v.host));
     const off = vms.filter((v) => v.powerState !== 'poweredOn');
     alreadyOn += vms.length - off.length;
@@ -72,7 +81,7 @@ async function waitForTools(
   let delay = 200;
   for (;;) {
     throwIfAborted(ctx.signal, `waiting for VMware Tools in ${group.name}`);
-    const world = await readWorld(ctx);
+    const world = await readWorld(ctx, vmScope(group.waitForTools.map((name) => ({ name }))));
     const silent = group.waitForTools.filter((name) => {
       const entries = world.byName.get(name) ?? [];
       return !entries.some((vm) => vm.powerState === 'poweredOn' && vm.toolsRunning);

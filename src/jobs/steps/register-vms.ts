@@ -1,14 +1,23 @@
 import { VsphereAlreadyRegisteredError } from '../../adapters/vsphere/index.js';
 import type { InventoryVm } from '../../domain/inventory.js';
-import type { VmTarget } from '../../domain/plan/types.js';
-import { StepError, throwIfAborted } from './errors.js';
-import type { StepExecutor } from './types.js';
-import { datacenterOf, hostName, plural, readWorld, siteOfVm, type World } from './world.js';
+import type { RegisterStep, VmTarget } from '../../domain/plan/types.js';
+import { failuresError, StepError, throwIfAborted } from './errors.js';
+import type { StepContext, StepExecutor } from './types.js';
+import {
+  datacenterOf,
+  eachLimited,
+  hostName,
+  plural,
+  readWorld,
+  siteOfVm,
+  vmScope,
+  type World,
+} from './world.js';
 
-// Registers each .vmx of the replica into the host and pool the plan chose. A .vmx already
-// registered in the target cluster is this run's own earlier work (a resume): it is kept. One
-// registered anywhere else means the source entry was never removed: registering again would put
-// two VMs on the same disks, so the step stops.
+// Registers each .vmx of the replica into the host and pool the plan chose, a few at once. A .vmx
+// already registered in the target cluster is this run's own earlier work (a resume): it is kept.
+// One registered anywhere else means the source entry was never removed: registering again would
+// put two VMs on the same disks, so the step stops before registering anything.
 
 function inTarget(world: World, vm: InventoryVm, target: VmTarget): boolean {
   if (vm.resourcePool === target.resourcePool) return true;
@@ -17,17 +26,31 @@ function inTarget(world: World, vm: InventoryVm, target: VmTarget): boolean {
   return cluster?.name === target.cluster;
 }
 
-export const registerVms: StepExecutor<'register-vms'> = async (step, ctx) => {
-  const world = await readWorld(ctx);
+/** Registrations at once in one step (each is a short vCenter task; vCenter queues beyond this). */
+export const parallelRegistrations = 4;
+
+export interface RegisterOptions {
+  /** Registrations at once (default parallelRegistrations). */
+  parallelRegistrations?: number;
+}
+
+type Planned = RegisterStep['vms'][number] & { target: VmTarget };
+
+export function createRegisterVms(options: RegisterOptions = {}): StepExecutor<'register-vms'> {
+  const limit = Math.max(1, options.parallelRegistrations ?? parallelRegistrations);
+  return (step, ctx) => registerAll(step, ctx, limit);
+}
+
+export const registerVms: StepExecutor<'register-vms'> = createRegisterVms();
+
+async function registerAll(step: RegisterStep, ctx: StepContext, limit: number) {
+  const world = await readWorld(ctx, vmScope(step.vms));
   const ids: Record<string, string> = {};
-  let already = 0;
   const total = step.vms.length;
-  for (const [i, v] of step.vms.entries()) {
-    throwIfAborted(ctx.signal, `registering ${v.name}`);
-    ctx.progress({
-      percent: Math.round((i / Math.max(1, total)) * 100),
-      message: `registering ${i}/${total} VMs`,
-    });
+  // Everything the plan or the world makes impossible is refused before the first registration,
+  // so a refused step leaves nothing half done.
+  const todo: Planned[] = [];
+  for (const v of step.vms) {
     if (v.target === null) {
       throw new StepError('STEP_NO_TARGET', `the plan has no destination host for ${v.name}`, {
         retryable: false,
@@ -46,15 +69,24 @@ export const registerVms: StepExecutor<'register-vms'> = async (step, ctx) => {
         },
       );
     }
+    const target = v.target;
     const existing = world.byVmx.get(v.vmxPath) ?? [];
-    const here = existing.find((e) => inTarget(world, e, v.target as VmTarget));
+    const here = existing.find((e) => inTarget(world, e, target));
     const elsewhere = existing.filter((e) => e !== here);
     if (elsewhere.length > 0) throw registeredElsewhere(world, v.name, v.vmxPath, elsewhere);
-    if (here) {
-      ids[v.name] = here.id;
-      already++;
-      continue;
-    }
+    if (here) ids[v.name] = here.id;
+    else todo.push({ ...v, target });
+  }
+  const already = total - todo.length;
+  let done = already;
+  const report = () =>
+    ctx.progress({
+      percent: Math.round((done / Math.max(1, total)) * 100),
+      message: `registering ${done}/${total} VMs`,
+    });
+  report();
+  const failures = await eachLimited(todo, limit, async (v) => {
+    throwIfAborted(ctx.signal, `registering ${v.name}`);
     const dc = datacenterOf(world, ctx, siteOfHostId(world, v.target.host.id), step.folder);
     try {
       const out = await ctx.vsphere.register(
@@ -72,18 +104,27 @@ export const registerVms: StepExecutor<'register-vms'> = async (step, ctx) => {
       ctx.log.info({ vm: v.name, id: out.vm.value, host: v.target.host.name }, out.detail);
     } catch (err) {
       if (err instanceof VsphereAlreadyRegisteredError) {
-        const fresh = await readWorld(ctx);
+        const fresh = await readWorld(ctx, vmScope([v]));
         throw registeredElsewhere(fresh, v.name, v.vmxPath, fresh.byVmx.get(v.vmxPath) ?? []);
       }
       throw err;
     }
+    done++;
+    report();
+  });
+  throwIfAborted(ctx.signal, 'the remaining registrations');
+  if (failures.length > 0) {
+    throw failuresError(
+      'registrations',
+      failures.map((f) => ({ target: f.item.name, error: f.error })),
+      todo.length,
+    );
   }
-  ctx.progress({ percent: 100, message: `registered ${total}/${total} VMs` });
   return {
     summary: `${plural(total - already, 'VM')} registered, ${already} already registered at the destination`,
     details: { vmIds: ids, alreadyRegistered: already },
   };
-};
+}
 
 function siteOfHostId(world: World, id: string): string | null {
   return world.sites.siteOfHost.get(id) ?? null;

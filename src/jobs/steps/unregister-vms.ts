@@ -1,14 +1,17 @@
 import type { InventoryVm } from '../../domain/inventory.js';
-import { type ActionFailure, StepError, throwIfAborted } from './errors.js';
+import { type ActionFailure, failuresError, StepError, throwIfAborted } from './errors.js';
 import type { StepExecutor } from './types.js';
-import { hostName, plural, readWorld } from './world.js';
+import { eachLimited, hostName, plural, readWorld, vmScope } from './world.js';
 
 // Removes the source entries from vCenter (the files stay). A VM is recognised by its .vmx path
 // and name in a fresh inventory, so an entry someone re-registered by hand (new moref) is still
 // found, and a VM already gone is skipped. A running VM is never unregistered.
 
+/** Entries removed at once (UnregisterVM is quick and synchronous). */
+const parallelUnregistrations = 8;
+
 export const unregisterVms: StepExecutor<'unregister-vms'> = async (step, ctx) => {
-  const world = await readWorld(ctx);
+  const world = await readWorld(ctx, vmScope(step.vms));
   const entries: Array<{ name: string; vm: InventoryVm }> = [];
   for (const v of step.vms) {
     const sameFile = world.byVmx.get(v.vmxPath) ?? [];
@@ -29,7 +32,9 @@ export const unregisterVms: StepExecutor<'unregister-vms'> = async (step, ctx) =
   let done = total - new Set(entries.map((e) => e.name)).size;
   const failures: ActionFailure[] = [];
   ctx.progress({ percent: pct(done, total), message: `unregistering ${done}/${total} VMs` });
-  for (const e of entries) {
+  // Entries are independent of each other (the adapter reads each one again and refuses a running
+  // VM), so several go at once.
+  const failed = await eachLimited(entries, parallelUnregistrations, async (e) => {
     throwIfAborted(ctx.signal, `unregistering ${e.vm.name}`);
     try {
       const out = await ctx.vsphere.unregister(e.vm.id, { signal: ctx.signal });
@@ -41,13 +46,21 @@ export const unregisterVms: StepExecutor<'unregister-vms'> = async (step, ctx) =
       if (!step.bestEffort) throw err;
       failures.push({ target: e.vm.name, error: err });
       ctx.log.warn({ vm: e.vm.name, err }, 'unregister failed; going on (best effort)');
-      continue;
+      return;
     }
     done++;
     ctx.progress({ percent: pct(done, total), message: `unregistering ${done}/${total} VMs` });
+  });
+  throwIfAborted(ctx.signal, 'the remaining unregistrations');
+  if (failed.length > 0) {
+    throw failuresError(
+      'unregistrations',
+      failed.map((f) => ({ target: f.item.vm.name, error: f.error })),
+      entries.length,
+    );
   }
   // Read back: nothing of ours may remain registered, unless best effort allowed it.
-  const after = await readWorld(ctx);
+  const after = await readWorld(ctx, vmScope(step.vms));
   const left = step.vms.filter((v) => (after.byVmx.get(v.vmxPath) ?? []).length > 0).map((v) => v.name);
   if (left.length > 0 && !step.bestEffort) {
     throw new StepError('STEP_STILL_REGISTERED', `still registered after UnregisterVM: ${left.join(', ')}`, {

@@ -1,7 +1,7 @@
 import { BasculeError } from '../../domain/errors.js';
 import { StepError, throwIfAborted } from './errors.js';
 import type { StepExecutor } from './types.js';
-import { hostName, plural, protectedUnit, readWorld, siteOfVm } from './world.js';
+import { hostName, plural, protectedUnit, readWorld, siteOfVm, vmScope } from './world.js';
 
 // Reads the world back after a unit moved and lists everything that is not where the plan said:
 // each VM registered exactly once, connected, on a host of the destination site, in the power
@@ -9,7 +9,7 @@ import { hostName, plural, protectedUnit, readWorld, siteOfVm } from './world.js
 // safe to run any number of times.
 
 export const verify: StepExecutor<'verify'> = async (step, ctx) => {
-  const world = await readWorld(ctx);
+  const world = await readWorld(ctx, vmScope(step.vms));
   const problems: string[] = [];
   const idling: string[] = [];
   for (const v of step.vms) {

@@ -2,7 +2,7 @@ import type { InventoryVm } from '../../domain/inventory.js';
 import type { VmotionStep, VmTarget } from '../../domain/plan/types.js';
 import { type ActionFailure, failuresError, StepError, throwIfAborted } from './errors.js';
 import type { StepExecutor } from './types.js';
-import { hostName, plural, readWorld, requireOneVm, type World } from './world.js';
+import { hostName, plural, readWorld, requireOneVm, vmScope, type World } from './world.js';
 
 // Live Volume: the datastore is mounted at both sites, so VMs vMotion across while they run. At
 // most `perHostLimit` relocations leave or reach any one host at a time (a host's vMotion network
@@ -26,7 +26,7 @@ function inTargetCluster(world: World, vm: InventoryVm, target: VmTarget): boole
 }
 
 export const vmotionVms: StepExecutor<'vmotion-vms'> = async (step, ctx) => {
-  const world = await readWorld(ctx);
+  const world = await readWorld(ctx, vmScope(step.moves));
   const limit = Math.max(1, step.perHostLimit);
   const pending: Job[] = [];
   for (const move of step.moves) {

@@ -1,3 +1,4 @@
+import type { InventoryScope } from '../../adapters/vsphere/index.js';
 import { protectedUnits } from '../../config/topology.js';
 import {
   type Inventory,
@@ -8,7 +9,7 @@ import {
 import type { UnitRef } from '../../domain/plan/types.js';
 import type { ProtectedUnit } from '../../domain/replication.js';
 import { buildSiteMap, type SiteMap } from '../../domain/site-map.js';
-import { StepError } from './errors.js';
+import { StepError, throwIfAborted } from './errors.js';
 import type { StepContext } from './types.js';
 
 // What executors read before and after acting: a fresh inventory, indexed once, with the site of
@@ -25,8 +26,24 @@ export interface World {
   byVmx: Map<string, InventoryVm[]>;
 }
 
-export async function readWorld(ctx: StepContext): Promise<World> {
-  const inventory = await ctx.inventory();
+/**
+ * Reads the world. With a scope, only the VMs of those names or on those datastores are read
+ * (VsphereClient.scopedInventory): every check the steps make is about such VMs, so the answer is
+ * the same as a full read's for them, at a fraction of the cost on a site of thousands of VMs.
+ */
+export async function readWorld(ctx: StepContext, scope?: InventoryScope): Promise<World> {
+  throwIfAborted(ctx.signal, 'reading vCenter');
+  let inventory: Inventory;
+  try {
+    inventory =
+      scope === undefined
+        ? await ctx.inventory()
+        : await ctx.vsphere.scopedInventory(scope, { signal: ctx.signal });
+  } catch (err) {
+    // Stopped mid-read: the step is resumable, like any stop between two actions.
+    throwIfAborted(ctx.signal, 'reading vCenter');
+    throw err;
+  }
   const idx = indexInventory(inventory);
   const byName = new Map<string, InventoryVm[]>();
   const byVmx = new Map<string, InventoryVm[]>();
@@ -35,6 +52,21 @@ export async function readWorld(ctx: StepContext): Promise<World> {
     push(byVmx, vm.vmxPath, vm);
   }
   return { inventory, idx, sites: buildSiteMap(ctx.topology, idx), byName, byVmx };
+}
+
+/** `[SAN-01] dir/vm.vmx` → `SAN-01`. */
+export function datastoreOfVmx(vmxPath: string): string | null {
+  return /^\[([^\]]+)\]/.exec(vmxPath)?.[1] ?? null;
+}
+
+/** The scope of a step about these VMs: their names, and the datastores holding their .vmx. */
+export function vmScope(vms: ReadonlyArray<{ name: string; vmxPath?: string }>): InventoryScope {
+  const datastores = new Set<string>();
+  for (const v of vms) {
+    const ds = v.vmxPath === undefined ? null : datastoreOfVmx(v.vmxPath);
+    if (ds !== null) datastores.add(ds);
+  }
+  return { vmNames: vms.map((v) => v.name), datastoreNames: [...datastores] };
 }
 
 function push<K, V>(map: Map<K, V[]>, key: K, value: V): void {
