@@ -87,7 +87,7 @@ export async function main(args: string[]): Promise<number> {
     // A V8 CPU profile of the bot, written when it stops (open it in Chrome DevTools).
     ...(profDir
       ? {
-          NODE_OPTIONS: `--import=${new URL('./_cpu-prof.mjs', import.meta.url).href}`,
+          NODE_OPTIONS: `--import=${new URL('./support/cpu-profile.mjs', import.meta.url).href}`,
           BENCH_CPU_PROF_DIR: resolve(profDir),
         }
       : {}),
