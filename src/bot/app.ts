@@ -1,4 +1,4 @@
-import { App, SocketModeReceiver } from '@slack/bolt';
+import { App, SocketModeReceiver, webApi } from '@slack/bolt';
 import type { Redis } from 'ioredis';
 import { grammarContext } from '../cli/grammar-context.js';
 import type { EnvOptions } from '../config/env.js';
@@ -12,6 +12,7 @@ import {
   type ServiceHandle,
   windowImpactEstimator,
 } from '../jobs/maintenance/wiring.js';
+import { NotifyQueue, type NotifyWorker, startNotifyWorker } from '../jobs/notify/notify-queue.js';
 import { gatherPreflight } from '../jobs/preflight/gather.js';
 import { KEY_PREFIX } from '../jobs/redis.js';
 import { RunControl } from '../jobs/run/control.js';
@@ -59,6 +60,8 @@ export interface BotDeps {
   now?: () => number;
   /** How often undecided approvals are checked for expiry. */
   expirySweepMs?: number;
+  /** Least time between two thread messages to one channel (Slack: about one per second). */
+  notifyIntervalMs?: number;
 }
 
 export interface Bot {
@@ -142,6 +145,8 @@ export function createBot(deps: BotDeps): Bot {
   // The web command should pass its env (read once at start-up); process.env is the fallback.
   const env = deps.env ?? process.env;
   let followers: Followers;
+  const notifyQueue = new NotifyQueue(deps.redis, prefix);
+  let notifyWorker: NotifyWorker | null = null;
   const ctx: BotContext = {
     topology: deps.topology,
     grammar: grammarContext(deps.topology),
@@ -161,6 +166,7 @@ export function createBot(deps: BotDeps): Bot {
         )),
     now: deps.now ?? Date.now,
     follow: (runId) => followers.follow(runId),
+    notify: notifyQueue,
   };
   const maint = createMaintenanceService({
     redis: deps.redis,
@@ -216,6 +222,34 @@ export function createBot(deps: BotDeps): Bot {
     async start() {
       await app.init();
       await (mode === 'http' ? app.start(deps.port as number) : app.start());
+      // The queue decides on retries and waits: this client neither retries nor sleeps on a 429,
+      // so a job never outlives its lock inside one post.
+      const poster = new webApi.WebClient(slack.botToken, {
+        ...clientOptions,
+        logger,
+        retryConfig: { retries: 0 },
+        rejectRateLimitedCalls: true,
+      });
+      notifyWorker = startNotifyWorker({
+        redis: deps.redis,
+        prefix,
+        log,
+        ...(deps.notifyIntervalMs === undefined ? {} : { intervalMs: deps.notifyIntervalMs }),
+        post: async (m) => {
+          const base = {
+            channel: m.channel,
+            text: m.text,
+            ...(m.blocks === undefined ? {} : { blocks: m.blocks as webApi.KnownBlock[] }),
+          };
+          await (m.thread_ts === undefined
+            ? poster.chat.postMessage(base)
+            : poster.chat.postMessage({
+                ...base,
+                thread_ts: m.thread_ts,
+                reply_broadcast: m.reply_broadcast ?? false,
+              }));
+        },
+      });
       await resume(ctx);
       // Reminder jobs have stable ids: re-queueing after a restart adds only the missing ones.
       await maint.service
@@ -231,6 +265,8 @@ export function createBot(deps: BotDeps): Bot {
     async stop() {
       if (sweep) clearInterval(sweep);
       await followers.stop();
+      await notifyWorker?.close();
+      await notifyQueue.close();
       await app.stop();
       await maint.close();
       await control.close();

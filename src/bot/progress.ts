@@ -13,7 +13,8 @@ import { stalledSteps } from './stalls.js';
 // parent message becomes the progress card, redrawn at most every `cardIntervalMs`; a failed step
 // or a stall (a step running far past its estimate) is posted in the thread; the end of the run
 // posts the report in the thread, broadcast to the channel. Slack's 429s are waited out by the Web
-// API client (Retry-After), so a rate-limited update arrives late, never lost.
+// API client (Retry-After), so a rate-limited update arrives late, never lost; thread messages go
+// through the notify queue (ctx.notify), which holds them through an outage and keeps their order.
 
 export interface FollowOptions {
   cardIntervalMs: number;
@@ -70,10 +71,11 @@ export class Followers {
     const conn = this.redis.duplicate();
     const keys = ctx.control.store.keys;
     const post = (text: string) =>
-      ctx.client.chat.postMessage({
+      ctx.notify.send({
         channel: record.channel,
         thread_ts: record.parentTs,
         text: clip(text, MAX_FALLBACK),
+        runId,
       });
     let lastId = '0';
     let lastDraw = 0;
@@ -174,12 +176,13 @@ export class Followers {
     const ctx = this.ctx();
     if (!(await ctx.runs.once(`final:${run.id}:${run.version}`, 30 * 86_400))) return;
     const report = buildRunReport(run, await ctx.control.store.plan(run.id));
-    await ctx.client.chat.postMessage({
+    await ctx.notify.send({
       channel,
       thread_ts: ts,
       reply_broadcast: true,
       text: clip(`Run ${run.id} ${run.status}: ${run.kind} ${run.from} → ${run.to}`, MAX_FALLBACK),
       blocks: finalReportBlocks(report),
+      runId: run.id,
     });
     await this.options.onEnded?.(run);
   }

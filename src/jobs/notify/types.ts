@@ -4,6 +4,8 @@ export interface NotifyMessage {
   text: string;
   blocks?: unknown[];
   thread_ts?: string;
+  /** A thread reply also shown in the channel (the final report of a run). */
+  reply_broadcast?: boolean;
   /** Run the message is about, for logs. */
   runId?: string;
 }
