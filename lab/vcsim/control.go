@@ -233,7 +233,13 @@ func (l *Lab) controlRelocate(req *relocateReq) (interface{}, error) {
 		if !l.canReach(h, d) {
 			return nil, badRequest("datastore %s is not accessible from host %s", d.name, h.name)
 		}
+		var rules []string
+		var cluster *clusterState
 		if vm != nil {
+			if from := l.hostByRef[*vm.Runtime.Host]; from != nil {
+				cluster = from.cluster
+				rules = l.rulesWith(cluster, vm.Self)
+			}
 			if wasOn {
 				l.setPower(r, false)
 			}
@@ -249,6 +255,9 @@ func (l *Lab) controlRelocate(req *relocateReq) (interface{}, error) {
 		r.datastores = []string{d.name}
 		if err := l.createVM(r, h); err != nil {
 			return nil, err
+		}
+		if cluster == h.cluster {
+			l.addToRules(cluster, rules, r.ref)
 		}
 		l.refreshFreeSpace()
 	} else if vm != nil {

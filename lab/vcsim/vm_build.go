@@ -414,3 +414,59 @@ func (l *Lab) dropFromRules(cs *clusterState, ref types.ManagedObjectReference) 
 		}
 	})
 }
+
+// rulesWith names the DRS rules of the cluster that list the VM, so that a VM the lab re-creates
+// elsewhere on the same cluster (a storage move by the control API) keeps them, as a storage
+// vMotion does.
+func (l *Lab) rulesWith(cs *clusterState, ref types.ManagedObjectReference) []string {
+	var names []string
+	simulator.Map.WithLock(cs.obj, func() {
+		cfg, ok := cs.obj.ConfigurationEx.(*types.ClusterConfigInfoEx)
+		if !ok {
+			return
+		}
+		for _, rule := range cfg.Rule {
+			info := rule.GetClusterRuleInfo()
+			var vms []types.ManagedObjectReference
+			if aa, ok := rule.(*types.ClusterAntiAffinityRuleSpec); ok {
+				vms = aa.Vm
+			}
+			if af, ok := rule.(*types.ClusterAffinityRuleSpec); ok {
+				vms = af.Vm
+			}
+			if simulator.FindReference(vms, ref) != nil {
+				names = append(names, info.Name)
+			}
+		}
+	})
+	return names
+}
+
+// addToRules puts the VM back into the named rules of the cluster.
+func (l *Lab) addToRules(cs *clusterState, names []string, ref types.ManagedObjectReference) {
+	if len(names) == 0 {
+		return
+	}
+	simulator.Map.WithLock(cs.obj, func() {
+		cfg, ok := cs.obj.ConfigurationEx.(*types.ClusterConfigInfoEx)
+		if !ok {
+			return
+		}
+		for _, rule := range cfg.Rule {
+			name := rule.GetClusterRuleInfo().Name
+			keep := false
+			for _, n := range names {
+				keep = keep || n == name
+			}
+			if !keep {
+				continue
+			}
+			if aa, ok := rule.(*types.ClusterAntiAffinityRuleSpec); ok && simulator.FindReference(aa.Vm, ref) == nil {
+				aa.Vm = append(aa.Vm, ref)
+			}
+			if af, ok := rule.(*types.ClusterAffinityRuleSpec); ok && simulator.FindReference(af.Vm, ref) == nil {
+				af.Vm = append(af.Vm, ref)
+			}
+		}
+	})
+}

@@ -199,3 +199,28 @@ describe('devices, read only where an ISO elsewhere is possible', () => {
     }
   });
 });
+
+describe('the lab keeps DRS rules through its own storage moves', () => {
+  it('a VM the control API moves to another datastore of its cluster stays in its anti-affinity rule', async () => {
+    const rule = lab.model.antiAffinityRules[0];
+    if (!rule) throw new Error('the small lab has an anti-affinity rule');
+    const name = rule.vms[1] ?? '';
+    const before = await client.inventory();
+    const idx = indexInventory(before);
+    const vm = idx.vmByName.get(name);
+    const host = idx.host.get(vm?.host ?? '');
+    const target = before.datastores.find(
+      (d) => !vm?.datastores.includes(d.id) && d.hosts.includes(host?.id ?? '') && /PROD/.test(d.name),
+    );
+    if (!vm || !host || !target) throw new Error(`no datastore to move ${name} to`);
+    await lab.control('/vm/relocate', { vm: name, host: host.name, datastore: target.name });
+    const after = await client.inventory();
+    const moved = indexInventory(after).vmByName.get(name);
+    expect(moved?.id).not.toBe(vm.id); // re-created by the lab, as a recovery would be
+    expect(moved?.datastores).toEqual([target.id]);
+    const rules = after.clusters.flatMap((c) => c.antiAffinityRules).filter((r) => r.name === rule.name);
+    expect(rules).toHaveLength(1);
+    expect(rules[0]?.vms).toContain(moved?.id);
+    expect(rules[0]?.vms).not.toContain(vm.id);
+  });
+});
