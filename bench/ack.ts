@@ -6,6 +6,7 @@ import { resolve } from 'node:path';
 import { signature } from '../lab/slack/driver.js';
 import { labChannels, labUsers, labWorkspace, startSlackSim } from '../lab/slack/index.js';
 import { slashCommandForm } from '../lab/slack/payloads.js';
+import { exampleSecrets } from '../test/support/example-secrets.js';
 import { freePort } from '../test/support/free-port.js';
 import { spawnBascule } from '../test/support/spawn-bascule.js';
 
@@ -69,14 +70,7 @@ export async function main(args: string[]): Promise<number> {
   });
   const port = await freePort();
   const web = spawnBascule(['web'], {
-    VCENTER_USER: 'u',
-    VCENTER_PASSWORD: 'p',
-    STORWIZE_SITE5_KEY: 'k',
-    STORWIZE_LOGNES_KEY: 'k',
-    DSM_USER: 'u',
-    DSM_PASSWORD: 'p',
-    ZERTO_CLIENT_ID: 'c',
-    ZERTO_CLIENT_SECRET: 's',
+    ...exampleSecrets,
     SLACK_BOT_TOKEN: sim.botToken,
     SLACK_SIGNING_SECRET: sim.signingSecret,
     SLACK_API_URL: sim.apiUrl,

@@ -18,6 +18,7 @@ import {
   vmsNeedingDevices,
 } from '../src/adapters/vsphere/inventory.js';
 import { moRef } from '../src/adapters/vsphere/types.js';
+import { median, row, spread } from './support/stats.js';
 
 // Inventory benchmark on the large lab (5,000 VMs), all three measured in the same run against
 // the same vCenter:
@@ -73,16 +74,6 @@ export interface InventoryBenchResult {
   ratioFloor: number;
   speedupPerObject: number;
   rssMb: number;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-function row(cells: string[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(34) : c.padStart(10))).join(' ');
 }
 
 export async function benchInventory(options: InventoryBenchOptions = {}): Promise<InventoryBenchResult> {
@@ -149,9 +140,9 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
     // Warm-up: JIT, TLS sessions, the simulator's caches; the first inventory names pass 2's VMs.
     const { inv: first } = await inventoryOnce();
     const vms = first.vms.map((v) => v.id);
-    const spread = vmsNeedingDevices(first.vms);
+    const twoPass = vmsNeedingDevices(first.vms);
     const isoVms = first.vms.filter((v) => v.cdroms.some((c) => c.datastore !== null)).length;
-    const pass2Specs = deviceSpecs(spread);
+    const pass2Specs = deviceSpecs(twoPass);
     if (pass2Specs.length > 0) pass2 = enc.retrievePropertiesEx(pc, pass2Specs, { maxObjects });
     await floorOnce();
     const floor: number[] = [];
@@ -177,7 +168,7 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
         return session.decodeText(call.method, text, retrieveResultOf, INVENTORY_PARSE).objects;
       };
       for (const id of vms) for (const o of await readOne(id, VM_PATHS)) collector.add(o);
-      for (const id of spread) for (const o of await readOne(id, VM_DEVICE_PATHS)) collector.addDevices(o);
+      for (const id of twoPass) for (const o of await readOne(id, VM_DEVICE_PATHS)) collector.addDevices(o);
       const seen = collector.build(content.about.instanceUuid, new Date().toISOString()).vms.length;
       if (seen !== vms.length) throw new Error(`per-VM reads returned ${seen} of ${vms.length} VMs`);
       perObject.push(performance.now() - t0);
@@ -195,14 +186,14 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
       speedupPerObject: median(perObject) / median(full),
       rssMb,
     };
-    const fmt = (xs: number[]) => [median(xs), Math.min(...xs), Math.max(...xs)].map((x) => x.toFixed(0));
+    const fmt = (xs: number[]) => spread(xs, 0);
     log(
-      `${vms.length} VMs, ${spread.length} on more than one datastore (pass 2), ${isoVms} with an ISO elsewhere`,
+      `${vms.length} VMs, ${twoPass.length} on more than one datastore (pass 2), ${isoVms} with an ISO elsewhere`,
     );
-    log(row(['measure', 'median ms', 'min ms', 'max ms']));
-    log(row([`(a) floor: ${result.responseMb.toFixed(1)} MB, no decode`, ...fmt(floor)]));
-    log(row(['(b) Bascule inventory', ...fmt(full)]));
-    log(row([`(c) per VM (${vms.length + spread.length} calls)`, ...fmt(perObject)]));
+    log(row(['measure', 'median ms', 'min ms', 'max ms'], 34));
+    log(row([`(a) floor: ${result.responseMb.toFixed(1)} MB, no decode`, ...fmt(floor)], 34));
+    log(row(['(b) Bascule inventory', ...fmt(full)], 34));
+    log(row([`(c) per VM (${vms.length + twoPass.length} calls)`, ...fmt(perObject)], 34));
     // (b) cannot beat (a), so (c)/(a) bounds the speedup any client could show against this server.
     log(`speedup bound (c)/(a) against this server: ${(median(perObject) / median(floor)).toFixed(1)}`);
     log(

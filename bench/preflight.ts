@@ -8,21 +8,12 @@ import { protectedUnits } from '../src/config/topology.js';
 import type { Inventory } from '../src/domain/inventory.js';
 import { runPreflight } from '../src/domain/preflight/run-preflight.js';
 import { labTopology, replicationOf } from '../test/support/preflight-fixtures.js';
+import { median, row, spread } from './support/stats.js';
 
 // Preflight benchmark: the rules and the planner on the large lab (5,000 VMs, 200 datastores),
 // as a share of the time to read that inventory from vCenter, both measured in the same run.
 // The inventory is the real one, read by Bascule's vim25 client from the lab's vCenter, so the
 // rules see what they see in production. Target: under 5 % of the inventory time.
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] as number) : ((s[mid - 1] as number) + (s[mid] as number)) / 2;
-}
-
-function row(cells: string[]): string {
-  return cells.map((c, i) => (i === 0 ? c.padEnd(36) : c.padStart(10))).join(' ');
-}
 
 export interface PreflightBenchResult {
   vms: number;
@@ -93,10 +84,10 @@ export async function benchPreflight(
       preflightMs: median(preflightTimes),
       share: median(preflightTimes) / median(inventoryTimes),
     };
-    const fmt = (xs: number[]) => [median(xs), Math.min(...xs), Math.max(...xs)].map((x) => x.toFixed(1));
-    log(row(['measure', 'median ms', 'min ms', 'max ms']));
-    log(row([`inventory (${result.vms} VMs, vim25 over HTTPS)`, ...fmt(inventoryTimes)]));
-    log(row([`preflight rules + plan (${last.steps} steps)`, ...fmt(preflightTimes)]));
+    const fmt = (xs: number[]) => spread(xs, 1);
+    log(row(['measure', 'median ms', 'min ms', 'max ms'], 36));
+    log(row([`inventory (${result.vms} VMs, vim25 over HTTPS)`, ...fmt(inventoryTimes)], 36));
+    log(row([`preflight rules + plan (${last.steps} steps)`, ...fmt(preflightTimes)], 36));
     log(`preflight blocked: ${last.blocked} (the large lab is overcommitted on purpose)`);
     log(`RESULT preflight share_of_inventory=${result.share.toFixed(4)} vms=${result.vms}`);
     return result;

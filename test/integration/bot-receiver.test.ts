@@ -1,8 +1,9 @@
-import { App, LogLevel, type Logger as SlackLogger } from '@slack/bolt';
+import { App } from '@slack/bolt';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { signature } from '../../lab/slack/driver.js';
 import { SlackHttpReceiver } from '../../src/bot/http-receiver.js';
 import { freePort } from '../support/free-port.js';
+import { silentSlackLogger as silent } from '../support/silent-slack-logger.js';
 
 // The bot's HTTP receiver keeps Bolt's contract: only requests signed with the signing secret and
 // recent reach the app; ssl_check and url_verification are answered by the receiver; ack() is the
@@ -10,15 +11,6 @@ import { freePort } from '../support/free-port.js';
 // real commands (bot-slack.test.ts); this covers what they do not.
 
 const secret = 'receiver-test-signing-secret';
-const silent: SlackLogger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 
 let app: App;
 let base: string;

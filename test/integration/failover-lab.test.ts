@@ -1,7 +1,5 @@
-import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import type { Topology } from '../../src/config/schema.js';
 import type { PreflightResult } from '../../src/domain/preflight/types.js';
 import { gatherPreflight } from '../../src/jobs/preflight/gather.js';
@@ -16,6 +14,7 @@ import { createStepServices } from '../../src/jobs/run/step-services.js';
 import { stepExecutors } from '../../src/jobs/steps/index.js';
 import type { StepContext } from '../../src/jobs/steps/types.js';
 import { freePort } from '../support/free-port.js';
+import { runCli } from '../support/in-process-cli.js';
 import { createRunHarness, ended, FAST_TIMINGS, REDIS_URL, type RunHarness } from '../support/run-harness.js';
 import { type SpawnedBascule, spawnBascule } from '../support/spawn-bascule.js';
 import { type LabState, type StepHarness, startStepHarness } from '../support/step-harness.js';
@@ -125,22 +124,14 @@ async function expectRunningOnceAtLognes(names: string[]): Promise<void> {
   }
 }
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      out += String(chunk);
-      cb();
-    },
-  });
-  const env = {
+function cli(args: string[]) {
+  return runCli(args, {
     ...lab.env,
     REDIS_URL,
     BASCULE_KEY_PREFIX: h.prefix,
     BASCULE_USER: 'alice',
     BASCULE_CONFIG: lab.lab.info.files.sitesYaml,
-  };
-  return { code: await main(args, { env, stdout: sink, stderr: sink }), out };
+  });
 }
 
 describe('failover fencing guard on the lab', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -12,21 +12,13 @@ import {
 } from '../../src/jobs/notify/notify-queue.js';
 import type { NotifyMessage } from '../../src/jobs/notify/types.js';
 import { REDIS_URL } from '../support/run-harness.js';
+import { silentSlackLogger as quiet } from '../support/silent-slack-logger.js';
 
 // The notify queue's rate limit is per channel (Slack's limit is about one message per second per
 // channel): two channels flooded at once progress side by side, each in its own order, and an
 // outage or rate limiting on top delays messages without losing or reordering any.
 
 const botToken = 'xoxb-notify-channels-test';
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 const infra = labChannels.infra.id;
 const site5 = siteChannelId('site5');
 

@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { followRun } from '../../src/cli/commands/run-support.js';
-import { main } from '../../src/cli/main.js';
+import { runCli } from '../support/in-process-cli.js';
 import { createRunHarness, ended, REDIS_URL, type RunHarness } from '../support/run-harness.js';
 import { COLD_STEPS, testPlan } from '../support/run-plans.js';
 import { worldKeys } from '../support/world-executors.js';
@@ -18,30 +18,13 @@ afterEach(async () => {
 });
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk, _enc, cb) {
-        append(String(chunk));
-        cb();
-      },
-    });
-  const code = await main(args, {
-    env: {
-      REDIS_URL,
-      BASCULE_KEY_PREFIX: h.prefix,
-      BASCULE_USER: 'erin',
-      BASCULE_CONFIG: 'config/sites.example.yaml',
-    },
-    stdout: sink((s) => {
-      out += s;
-    }),
-    stderr: sink((s) => {
-      err += s;
-    }),
+  const r = await runCli(args, {
+    REDIS_URL,
+    BASCULE_KEY_PREFIX: h.prefix,
+    BASCULE_USER: 'erin',
+    BASCULE_CONFIG: 'config/sites.example.yaml',
   });
-  return { code, out, err };
+  return { code: r.code, out: r.stdout, err: r.stderr };
 }
 
 describe('bascule run commands', () => {

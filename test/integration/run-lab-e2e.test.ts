@@ -1,8 +1,6 @@
-import { Writable } from 'node:stream';
 import { Job, Queue } from 'bullmq';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
 import { gatherPreflight } from '../../src/jobs/preflight/gather.js';
 import {
   PREFLIGHT_QUEUE,
@@ -21,6 +19,7 @@ import {
 import { createStepServices } from '../../src/jobs/run/step-services.js';
 import { stepExecutors } from '../../src/jobs/steps/index.js';
 import type { StepContext } from '../../src/jobs/steps/types.js';
+import { runCli } from '../support/in-process-cli.js';
 import { createRunHarness, ended, FAST_TIMINGS, REDIS_URL, type RunHarness } from '../support/run-harness.js';
 import { type StepHarness, startStepHarness } from '../support/step-harness.js';
 
@@ -45,23 +44,14 @@ afterAll(async () => {
   await lab?.stop();
 });
 
-async function cli(args: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      out += String(chunk);
-      cb();
-    },
-  });
-  const env = {
+function cli(args: string[]) {
+  return runCli(args, {
     ...lab.env,
     REDIS_URL,
     BASCULE_KEY_PREFIX: h.prefix,
     BASCULE_USER: 'alice',
     BASCULE_CONFIG: lab.lab.info.files.sitesYaml,
-  };
-  const code = await main(args, { env, stdout: sink, stderr: sink });
-  return { code, out };
+  });
 }
 
 describe('run engine on the lab', () => {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type Logger, LogLevel, WebClient } from '@slack/web-api';
+import { WebClient } from '@slack/web-api';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -7,20 +7,12 @@ import { labChannels, type SlackSim, siteChannelId, startSlackSim } from '../../
 import { NotifyQueue, type NotifyWorker, startNotifyWorker } from '../../src/jobs/notify/notify-queue.js';
 import type { NotifyMessage } from '../../src/jobs/notify/types.js';
 import { REDIS_URL } from '../support/run-harness.js';
+import { silentSlackLogger as quiet } from '../support/silent-slack-logger.js';
 
 // The notify queue against the lab's Slack stand-in with a real WebClient: a Slack outage (500) or
 // rate limiting (429 + Retry-After) delays messages, and never loses or reorders them.
 
 const botToken = 'xoxb-notify-test';
-const quiet: Logger = {
-  debug: () => undefined,
-  info: () => undefined,
-  warn: () => undefined,
-  error: () => undefined,
-  setLevel: () => undefined,
-  getLevel: () => LogLevel.ERROR,
-  setName: () => undefined,
-};
 
 let sim: SlackSim;
 let redis: Redis;

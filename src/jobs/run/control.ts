@@ -8,7 +8,7 @@ import { approvalsNeeded, distinctApprovers, fencingRefusal, runFencingOf } from
 import { RUN_QUEUE } from './keys.js';
 import { acquireRunLock, releaseRunLock, scopeOfRun } from './locks.js';
 import { RunStore } from './run-store.js';
-import { isTerminal, type RunRecord, type RunStatus } from './types.js';
+import { isTerminal, type RunRecord, type RunStatus, type StepError } from './types.js';
 
 // What operators do to runs (from Slack, the console or the CLI): submit, approve, pause, resume,
 // cancel, retry, skip. Each is one atomic transition of the run document with its audit entry;
@@ -84,21 +84,7 @@ export class RunControl {
     });
     const refusal = fencingRefusal(run);
     if (refusal?.code === 'FENCING_SOURCE_ANSWERS') {
-      await this.store.update(run.id, (r) => {
-        r.status = 'failed';
-        r.error = refusal;
-        return {
-          audit: [
-            {
-              type: 'run-refused',
-              runId: r.id,
-              user: r.requestedBy,
-              planHash: r.planHash,
-              details: { error: refusal },
-            },
-          ],
-        };
-      });
+      await this.refuse(run.id, refusal);
       throw new BasculeError(refusal.code, refusal.message, { hint: refusal.hint ?? undefined });
     }
     try {
@@ -108,24 +94,23 @@ export class RunControl {
         err instanceof BasculeError
           ? { code: err.code, message: err.message, hint: err.hint ?? null }
           : { code: 'RUN_LOCK_FAILED', message: String(err), hint: null };
-      await this.store.update(run.id, (r) => {
-        r.status = 'failed';
-        r.error = error;
-        return {
-          audit: [
-            {
-              type: 'run-refused',
-              runId: r.id,
-              user: r.requestedBy,
-              planHash: r.planHash,
-              details: { error },
-            },
-          ],
-        };
-      });
+      await this.refuse(run.id, error);
       throw err;
     }
     return run;
+  }
+
+  /** A run that may not go on at all: failed at once, with why, in the audit. */
+  private async refuse(runId: string, error: StepError): Promise<void> {
+    await this.store.update(runId, (r) => {
+      r.status = 'failed';
+      r.error = error;
+      return {
+        audit: [
+          { type: 'run-refused', runId: r.id, user: r.requestedBy, planHash: r.planHash, details: { error } },
+        ],
+      };
+    });
   }
 
   /**
