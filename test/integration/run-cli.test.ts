@@ -103,6 +103,71 @@ describe('bascule run commands', () => {
     expect(out).toContain('- Moved: ds_a');
   });
 
+  it('skips a failed step done by hand, with a reason and a second operator, then retry carries on', async () => {
+    h.startEngine();
+    const w = worldKeys(h.prefix);
+    await h.redis.set(w.fail('ds_a#switch-replication'), 'SWITCH_REFUSED');
+    const run = await h.start(testPlan({ maxParallelUnits: 1, units: [{ id: 'ds_a', steps: COLD_STEPS }] }));
+    expect((await h.waitFor(run.id, ended)).status).toBe('failed');
+
+    const noReason = await cli(['run', 'skip', run.id, 'ds_a', 'switch-replication', '--approved-by', 'bob']);
+    expect(noReason.code).toBe(2);
+    expect(noReason.err).toContain('--reason is required');
+    const self = await cli([
+      'run',
+      'skip',
+      run.id,
+      'ds_a',
+      'switch-replication',
+      '--reason',
+      'x',
+      '--approved-by',
+      'erin',
+    ]);
+    expect(self.code).toBe(1);
+    expect(self.err).toContain('[APPROVAL_SELF]');
+    const unknown = await cli([
+      'run',
+      'skip',
+      run.id,
+      'ds_a',
+      'nope',
+      '--reason',
+      'x',
+      '--approved-by',
+      'bob',
+    ]);
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toContain('steps: 1 shutdown-vms');
+
+    const reason = 'switched by hand on the array GUI';
+    const skip = await cli([
+      'run',
+      'skip',
+      run.id,
+      'ds_a',
+      'switch-replication',
+      '--reason',
+      reason,
+      '--approved-by',
+      'bob',
+    ]);
+    expect(skip.code).toBe(0);
+    expect(skip.out).toContain(`bascule run retry ${run.id} ds_a`);
+    await h.redis.del(w.fail('ds_a#switch-replication'));
+    expect((await cli(['run', 'retry', run.id, 'ds_a'])).code).toBe(0);
+    // It was failed: it ends again only after the retry.
+    const done = await h.waitFor(run.id, (r) => r.status === 'succeeded');
+    const steps = done.units.ds_a?.steps ?? [];
+    expect(steps.find((s) => s.kind === 'switch-replication')).toMatchObject({
+      state: 'skipped',
+      skipReason: reason,
+    });
+    expect(steps.filter((s) => s.kind !== 'switch-replication').every((s) => s.state === 'done')).toBe(true);
+    const hist = await cli(['history', run.id]);
+    expect(hist.out).toMatch(/command-skip\s+erin/);
+  });
+
   it('refuses bad input with usage errors and unknown runs with a hint', async () => {
     expect((await cli(['run', 'cancel'])).code).toBe(2);
     const missing = await cli(['status', 'r-000000']);
