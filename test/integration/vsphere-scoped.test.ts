@@ -96,7 +96,24 @@ describe('scoped inventory', () => {
     expect(again.vms.filter((v) => v.vmxPath === vm.vmxPath).map((v) => [v.id, v.name])).toEqual([
       [back.vm.value, vm.name],
     ]);
+    // Through its datastore alone too (a .vmx registered under another name is found that way).
+    const byDatastore = await client.scopedInventory({ vmNames: [], datastoreNames: [ds.name] });
+    expect(byDatastore.vms.filter((v) => v.vmxPath === vm.vmxPath).map((v) => v.id)).toEqual([back.vm.value]);
     expect(back.vm.value).not.toBe(vm.id);
+  });
+});
+
+describe('scoped inventory across a lost session', () => {
+  it('reads the same after vCenter expired every session (its view went with the session)', async () => {
+    const [vm] = (await client.inventory()).vms;
+    if (!vm) throw new Error('no VM');
+    const scope = { vmNames: [vm.name], datastoreNames: [] };
+    const before = await client.scopedInventory(scope);
+    await lab.control('/faults', { kind: 'expire-sessions' });
+    const after = await client.scopedInventory(scope);
+    expect(topologyOf(after)).toEqual(topologyOf(before));
+    expect(after.vms.map(stepView)).toEqual(before.vms.map(stepView));
+    expect(after.vms.map((v) => v.id)).toEqual([vm.id]);
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Inventory } from '../../domain/inventory.js';
 import { DecodeError, moRefList, type ObjectContent, returnMoRef, textOf } from './decode.js';
 import * as enc from './encode.js';
-import { VsphereError } from './errors.js';
+import { VsphereError, VsphereFaultError } from './errors.js';
 import { InventoryCollector, VIEW_TYPES } from './inventory.js';
 import { retrieveAll } from './retrieve.js';
 import { isFault, type VsphereSession } from './session.js';
@@ -13,7 +13,7 @@ import type { MoRef, PropertyFilterSpec } from './types.js';
 // of a real site is thousands of VMs with a dozen properties each, read before and after every
 // step of every unit; a step needs a handful of VMs.
 //
-// Two reads. Pass 1 goes over a ContainerView: every VM's name only, and the hosts, clusters,
+// Two reads. Pass 1 goes over the session's ContainerView: every VM's name only, and the hosts, clusters,
 // datacenters and datastores with the few properties the steps use (a few hundred small objects:
 // the site map, mount tables and VMFS UUIDs need them all). Pass 2 reads the VMs in scope by
 // moref: every VM whose name is one of the step's (so "registered twice" is seen wherever the
@@ -78,64 +78,94 @@ function gone(o: ObjectContent): boolean {
   return o.missing.length > 0 && o.missing.every((m) => m.fault.faultType === 'ManagedObjectNotFound');
 }
 
+// One ContainerView per session, kept: vCenter keeps a view's contents current as objects come
+// and go, and making and destroying one around every read would add two round trips to every
+// step. It dies with its session; a new login (a new generation) makes a new one.
+const views = new WeakMap<VsphereSession, { generation: number; view: Promise<MoRef> }>();
+
+function sessionView(session: VsphereSession, options: CallOptions): Promise<MoRef> {
+  const known = views.get(session);
+  if (known !== undefined && known.generation === session.generation) return known.view;
+  const content = session.content;
+  const view = session.invoke(
+    enc.createContainerView(content.viewManager, content.rootFolder, VIEW_TYPES, true),
+    (res) => returnMoRef(res, 'CreateContainerView'),
+    // Shared by the reads to come: one caller cancelling must not cancel the others' view.
+    options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs },
+  );
+  const entry = { generation: session.generation, view };
+  views.set(session, entry);
+  view.catch(() => {
+    if (views.get(session) === entry) views.delete(session);
+  });
+  return view;
+}
+
+function forgetView(session: VsphereSession, view: MoRef): void {
+  const entry = views.get(session);
+  void entry?.view
+    .then((v) => {
+      if (v.value === view.value && views.get(session) === entry) views.delete(session);
+    })
+    .catch(() => undefined);
+}
+
 async function scopedOnce(
   session: VsphereSession,
   scope: InventoryScope,
   options: CallOptions,
 ): Promise<Inventory> {
   const takenAt = new Date().toISOString();
-  const content = session.content;
-  // A view of its own per read: a view kept for the session is not seen to follow new objects
-  // (a VM registered after it was made) everywhere, and missing one is what these reads are for.
-  const view = await session.invoke(
-    enc.createContainerView(content.viewManager, content.rootFolder, VIEW_TYPES, true),
-    (res) => returnMoRef(res, 'CreateContainerView'),
-    options,
-  );
-  let destroyed: Promise<void> | null = null;
-  const destroy = () => {
-    destroyed ??= session
-      .invoke(enc.destroyView(view), () => undefined, options)
-      .catch((err: unknown) => {
-        // A view left behind dies with its session; not worth failing the read for.
-        session.logger?.warn({ err }, 'DestroyView failed');
-      });
-    return destroyed;
-  };
+  const generation = session.generation;
+  const view = await sessionView(session, options);
+  let objects: ObjectContent[];
   try {
-    const collector = new InventoryCollector();
-    const names = new Set(scope.vmNames);
-    const datastores = new Set(scope.datastoreNames);
-    const wanted = new Set<string>();
-    for (const o of await retrieveAll(session, viewSpecs(view), options)) {
-      if (o.obj.type === 'VirtualMachine') {
-        const name = o.props.get('name');
-        if (name !== undefined && names.has(textOf(name))) wanted.add(o.obj.value);
-        continue;
-      }
-      if (o.obj.type === 'Datastore') {
-        const name = o.props.get('name');
-        if (name !== undefined && datastores.has(textOf(name))) {
-          for (const vm of moRefList(o.props.get('vm'), 'ManagedObjectReference', 'Datastore.vm')) {
-            wanted.add(vm.value);
-          }
+    objects = await retrieveAll(session, viewSpecs(view), options);
+  } catch (err) {
+    if (isFault(err, 'ManagedObjectNotFound')) forgetView(session, view);
+    throw err;
+  }
+  if (session.generation !== generation || !objects.some((o) => o.obj.type === 'Datacenter')) {
+    // A re-login happened during the read, so the view may have belonged to the old session and
+    // answered nothing: never take that for an empty vCenter.
+    forgetView(session, view);
+    throw new VsphereFaultError(
+      'RetrievePropertiesEx',
+      'ManagedObjectNotFound',
+      'the inventory view is gone',
+      {
+        details: { view: view.value },
+      },
+    );
+  }
+  const collector = new InventoryCollector();
+  const names = new Set(scope.vmNames);
+  const datastores = new Set(scope.datastoreNames);
+  const wanted = new Set<string>();
+  for (const o of objects) {
+    if (o.obj.type === 'VirtualMachine') {
+      const name = o.props.get('name');
+      if (name !== undefined && names.has(textOf(name))) wanted.add(o.obj.value);
+      continue;
+    }
+    if (o.obj.type === 'Datastore') {
+      const name = o.props.get('name');
+      if (name !== undefined && datastores.has(textOf(name))) {
+        for (const vm of moRefList(o.props.get('vm'), 'ManagedObjectReference', 'Datastore.vm')) {
+          wanted.add(vm.value);
         }
       }
-      collector.add(o);
     }
-    // Pass 2 does not need the view: it is released meanwhile.
-    void destroy();
-    if (wanted.size > 0) {
-      const spec: PropertyFilterSpec = {
-        propSet: [{ type: 'VirtualMachine', pathSet: SCOPE_VM_PATHS }],
-        objectSet: [...wanted].map((value) => ({ obj: { type: 'VirtualMachine', value } })),
-      };
-      for (const o of await retrieveAll(session, [spec], options)) if (!gone(o)) collector.add(o);
-    }
-    return collector.build(content.about.instanceUuid, takenAt);
-  } finally {
-    await destroy();
+    collector.add(o);
   }
+  if (wanted.size > 0) {
+    const spec: PropertyFilterSpec = {
+      propSet: [{ type: 'VirtualMachine', pathSet: SCOPE_VM_PATHS }],
+      objectSet: [...wanted].map((value) => ({ obj: { type: 'VirtualMachine', value } })),
+    };
+    for (const o of await retrieveAll(session, [spec], options)) if (!gone(o)) collector.add(o);
+  }
+  return collector.build(session.content.about.instanceUuid, takenAt);
 }
 
 /** The inventory as far as one step is concerned (see the top of this file). */

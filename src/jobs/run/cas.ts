@@ -9,15 +9,22 @@ export type SideEffect =
   | { op: 'sadd' | 'srem'; key: string; member: string }
   | { op: 'del'; key: string };
 
+// The version sits in a key of its own next to the document (KEYS[2]), so that the check costs a
+// GET, not a JSON decode of the whole run inside Redis on every checkpoint; a document written
+// before that key existed is decoded once.
 const SCRIPT = `
-local cur = redis.call('GET', KEYS[1])
+local cur = redis.call('GET', KEYS[2])
 local expected = tonumber(ARGV[1])
+if not cur then
+  local doc = redis.call('GET', KEYS[1])
+  if doc then cur = cjson.decode(doc).version end
+end
 if cur then
-  local doc = cjson.decode(cur)
-  if tonumber(doc.version) ~= expected then return 0 end
+  if tonumber(cur) ~= expected then return 0 end
 elseif expected ~= 0 then
   return 0
 end
+redis.call('SET', KEYS[2], expected + 1)
 redis.call('SET', KEYS[1], ARGV[2])
 local ops = cjson.decode(ARGV[3])
 for _, o in ipairs(ops) do
@@ -47,9 +54,9 @@ export async function compareAndSet(
   json: string,
   effects: SideEffect[],
 ): Promise<boolean> {
-  const keys = [key, ...effects.map((e) => e.key)];
+  const keys = [key, `${key}:version`, ...effects.map((e) => e.key)];
   const ops = effects.map((e, i) => {
-    const k = i + 2;
+    const k = i + 3;
     if (e.op === 'xadd') return { op: e.op, k, fields: e.fields, ...(e.maxlen ? { maxlen: e.maxlen } : {}) };
     if (e.op === 'del') return { op: e.op, k };
     return { op: e.op, k, member: e.member };

@@ -29,9 +29,12 @@ export interface CreateRunInput {
 }
 
 const MAX_CAS_ATTEMPTS = 50;
+/** Plans kept parsed per store: the runs a worker is busy with, a few at most. */
+const PLAN_CACHE_SIZE = 16;
 
 export class RunStore {
   readonly keys: RunKeys;
+  private readonly plans = new Map<string, Plan>();
 
   constructor(
     readonly redis: Redis,
@@ -134,10 +137,20 @@ export class RunStore {
     return run;
   }
 
+  /**
+   * The approved plan. It is written once (SET NX) and never changed, so each store parses it
+   * once: the engine asks for it at every unit, lock renewal and progress read, and a plan of 200
+   * units is a large document. Callers must not modify the object they get.
+   */
   async plan(id: string): Promise<Plan> {
+    const cached = this.plans.get(id);
+    if (cached) return cached;
     const json = await this.redis.get(this.keys.plan(id));
     if (json === null) throw new BasculeError('RUN_NOT_FOUND', `no plan stored for run ${id}`);
-    return JSON.parse(json) as Plan;
+    const plan = JSON.parse(json) as Plan;
+    if (this.plans.size >= PLAN_CACHE_SIZE) this.plans.delete(this.plans.keys().next().value as string);
+    this.plans.set(id, plan);
+    return plan;
   }
 
   /** Ids of the runs not yet ended. */
