@@ -1,4 +1,16 @@
-// What the benchmarks share to print their tables: the median of repeated measures and aligned rows.
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
+// What the benchmarks share to print their tables: the median of repeated measures and aligned
+// rows; and a full garbage collection on demand, to charge a phase with the garbage it made.
+
+setFlagsFromString('--expose-gc');
+const gc = runInNewContext('gc') as () => void;
+
+/** A full, synchronous garbage collection. */
+export function collectGarbage(): void {
+  gc();
+}
 
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
