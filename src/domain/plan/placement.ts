@@ -18,6 +18,8 @@ export interface PlacementInput {
 
 interface HostLoad {
   host: InventoryHost;
+  /** The host's memory, at least 1, read once: bestHost divides by it 50,000 times. */
+  capacityMb: number;
   memoryMb: number;
   count: number;
   groups: Set<number>;
@@ -26,6 +28,7 @@ interface HostLoad {
 export function placeVms(input: PlacementInput): Map<string, InventoryHost | null> {
   const loads: HostLoad[] = input.hosts.map((host) => ({
     host,
+    capacityMb: Math.max(host.memoryMb, 1),
     memoryMb: 0,
     count: 0,
     groups: new Set<number>(),
@@ -59,19 +62,22 @@ function bestHost(
   allowed: ReadonlySet<string> | null,
 ): HostLoad | null {
   const demand = vm.powerState === 'poweredOn' ? vm.memoryMb : 0;
+  const grouped = groups.length > 0;
   let best: HostLoad | null = null;
   let bestConflict = 0;
   let bestRatio = 0;
   for (const load of loads) {
     if (allowed !== null && !allowed.has(load.host.id)) continue;
     let conflict = 0;
-    for (const g of groups) {
-      if (load.groups.has(g)) {
-        conflict = 1;
-        break;
+    if (grouped) {
+      for (const g of groups) {
+        if (load.groups.has(g)) {
+          conflict = 1;
+          break;
+        }
       }
     }
-    const ratio = (load.memoryMb + demand) / Math.max(load.host.memoryMb, 1);
+    const ratio = (load.memoryMb + demand) / load.capacityMb;
     if (
       best === null ||
       conflict < bestConflict ||

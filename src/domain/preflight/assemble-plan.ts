@@ -17,6 +17,7 @@ export function placeMovingVms(ctx: CheckContext): Map<string, InventoryHost | n
   for (const h of ctx.destinationHosts) {
     for (const dsId of h.datastores) getOrInit(liveVolumeHosts, dsId, () => new Set<string>()).add(h.id);
   }
+  const allowedBySet = new Map<string, Set<string> | null>();
   return placeVms({
     vms: ctx.scope.movingVms,
     hosts: ctx.destinationHosts,
@@ -26,10 +27,16 @@ export function placeMovingVms(ctx: CheckContext): Map<string, InventoryHost | n
     allowedHosts: (vm) => {
       const owner = ctx.scope.owner.get(vm.id);
       if (owner === undefined || ctx.unitIdx.byId.get(owner)?.method !== 'live-volume') return null;
-      const sets = diskDatastoreIds(vm, ctx.idx).map((d) => liveVolumeHosts.get(d) ?? new Set<string>());
+      const ids = diskDatastoreIds(vm, ctx.idx);
+      // Hundreds of VMs share a datastore: the hosts mounting it are worked out once per set.
+      const key = ids.join('\u0000');
+      const known = allowedBySet.get(key);
+      if (known !== undefined) return known;
+      const sets = ids.map((d) => liveVolumeHosts.get(d) ?? new Set<string>());
       const [first, ...rest] = sets;
-      if (!first) return null;
-      return new Set([...first].filter((h) => rest.every((s) => s.has(h))));
+      const allowed = first ? new Set([...first].filter((h) => rest.every((s) => s.has(h)))) : null;
+      allowedBySet.set(key, allowed);
+      return allowed;
     },
   });
 }
