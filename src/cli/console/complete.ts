@@ -25,7 +25,7 @@ const flags: Record<string, string[]> = {
   ],
   preflight: ['--to', '--datastore', '--mode', '--no-force-off', '--json'],
   failback: ['--datastore', '--dry-run', '--yes', '--detach', '--json'],
-  failover: ['--to', '--datastore', '--dry-run', '--override-fencing', '--yes', '--detach', '--json'],
+  failover: ['--to', '--datastore', '--dry-run', '--override-fencing', '--test', '--yes', '--detach', '--json'],
   status: ['--json'],
   history: ['--json'],
   maintenance: ['--json', '--as'],
