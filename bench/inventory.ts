@@ -1,12 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { buildLabModel, type LabModel } from '../lab/model.js';
-import { startVcsim } from '../lab/vcsim/index.js';
 import { retrieveResultOf, returnMoRef } from '../src/adapters/vsphere/decode.js';
 import * as enc from '../src/adapters/vsphere/encode.js';
-import { VsphereClient } from '../src/adapters/vsphere/index.js';
 import {
   deviceSpecs,
   INVENTORY_PARSE,
@@ -18,6 +13,7 @@ import {
   vmsNeedingDevices,
 } from '../src/adapters/vsphere/inventory.js';
 import { moRef } from '../src/adapters/vsphere/types.js';
+import { withVcenter } from './support/large-vcenter.js';
 import { median, row, spread } from './support/stats.js';
 
 // Inventory benchmark on the large lab (5,000 VMs), all three measured in the same run against
@@ -84,21 +80,7 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
   const model = withSpreadVms(
     buildLabModel({ size: 'large', ...(options.vms === undefined ? {} : { vms: options.vms }) }),
   );
-  const dir = await mkdtemp(join(tmpdir(), 'bascule-bench-inventory-'));
-  const started = performance.now();
-  const vcsim = await startVcsim({ model, dir, timeScale: 0.01, readyTimeoutMs: 300_000 });
-  log(
-    `large lab up in ${((performance.now() - started) / 1000).toFixed(1)} s: ${model.vms.length} VMs, ${model.hosts.length} hosts`,
-  );
-  let client: VsphereClient | undefined;
-  try {
-    client = await VsphereClient.connect({
-      url: vcsim.url,
-      tls: { caPem: vcsim.caPem },
-      userName: 'bascule',
-      password: 'lab-password',
-      requestTimeoutMs: 600_000,
-    });
+  return withVcenter(model, 'inventory', log, async (client) => {
     const session = client.session;
     const content = session.content;
     const pc = content.propertyCollector;
@@ -133,7 +115,7 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
     };
     const inventoryOnce = async () => {
       const t0 = performance.now();
-      const inv = await (client as VsphereClient).inventory({ maxObjects });
+      const inv = await client.inventory({ maxObjects });
       return { ms: performance.now() - t0, inv };
     };
 
@@ -201,14 +183,7 @@ export async function benchInventory(options: InventoryBenchOptions = {}): Promi
         `vms=${result.vms} rss_mb=${result.rssMb.toFixed(0)}`,
     );
     return result;
-  } finally {
-    try {
-      await client?.close();
-    } finally {
-      await vcsim.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
+  });
 }
 
 /** `npm run bench -- inventory [iterations]` */

@@ -1,13 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { buildLabModel } from '../lab/model.js';
-import { startVcsim } from '../lab/vcsim/index.js';
-import { VsphereClient } from '../src/adapters/vsphere/index.js';
 import { protectedUnits } from '../src/config/topology.js';
 import type { Inventory } from '../src/domain/inventory.js';
 import { runPreflight } from '../src/domain/preflight/run-preflight.js';
 import { labTopology, replicationOf } from '../test/support/preflight-fixtures.js';
+import { withVcenter } from './support/large-vcenter.js';
 import { collectGarbage, median, row, spread } from './support/stats.js';
 
 // Preflight benchmark: the rules and the planner on the large lab (5,000 VMs, 200 datastores),
@@ -28,25 +24,13 @@ export async function benchPreflight(
   const log = o.log ?? ((line: string) => process.stdout.write(`${line}\n`));
   const iterations = o.iterations ?? 5;
   const model = buildLabModel({ size: 'large' });
-  const dir = await mkdtemp(join(tmpdir(), 'bascule-bench-preflight-'));
-  const t0 = performance.now();
-  const vcsim = await startVcsim({ model, dir, timeScale: 0.01, readyTimeoutMs: 300_000 });
-  log(`large lab up in ${((performance.now() - t0) / 1000).toFixed(1)} s: ${model.vms.length} VMs`);
-  let client: VsphereClient | undefined;
-  try {
-    client = await VsphereClient.connect({
-      url: vcsim.url,
-      tls: { caPem: vcsim.caPem },
-      userName: 'bascule',
-      password: 'lab-password',
-      requestTimeoutMs: 600_000,
-    });
+  return withVcenter(model, 'preflight', log, async (client) => {
     const topology = labTopology(model);
     const units = protectedUnits(topology);
     const replication = replicationOf(units);
     const readInventory = async (): Promise<{ ms: number; inv: Inventory }> => {
       const start = performance.now();
-      const inv = await (client as VsphereClient).inventory({ maxObjects: 1_000 });
+      const inv = await client.inventory({ maxObjects: 1_000 });
       // The megabytes of XML the read leaves behind are the inventory's garbage: collected here,
       // inside its time, rather than by a pause that would land in the preflight measured next.
       collectGarbage();
@@ -94,14 +78,7 @@ export async function benchPreflight(
     log(`preflight blocked: ${last.blocked} (the large lab is overcommitted on purpose)`);
     log(`RESULT preflight share_of_inventory=${result.share.toFixed(4)} vms=${result.vms}`);
     return result;
-  } finally {
-    try {
-      await client?.close();
-    } finally {
-      await vcsim.stop();
-      await rm(dir, { recursive: true, force: true });
-    }
-  }
+  });
 }
 
 /** `npm run bench -- preflight [iterations]` */

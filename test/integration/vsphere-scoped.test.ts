@@ -68,7 +68,10 @@ describe('scoped inventory', () => {
 
     const expected = full.vms.filter((v) => v.name === other.name || v.datastores.includes(ds.id));
     expect(scoped.vms.map(stepView)).toEqual(expected.map(stepView));
-    expect(scoped.vms.length).toBeLessThan(full.vms.length);
+    // A VM neither named nor on the datastore is not read.
+    const outside = full.vms.find((v) => v.name !== other.name && !v.datastores.includes(ds.id));
+    expect(outside).toBeDefined();
+    expect(scoped.vms.map((v) => v.name)).not.toContain(outside?.name);
     expect(topologyOf(scoped)).toEqual(topologyOf(full));
   });
 

@@ -103,27 +103,32 @@ export const DATASTORE_PATHS = [
 export const CLUSTER_PATHS = ['name', 'resourcePool', 'host', 'configurationEx'] as const;
 export const DATACENTER_PATHS = ['name', 'vmFolder'] as const;
 
+/** Every object of a ContainerView (the view itself skipped), with the paths asked for per type. */
+export function viewSpec(view: MoRef, propSet: PropertyFilterSpec['propSet']): PropertyFilterSpec {
+  return {
+    propSet,
+    objectSet: [
+      {
+        obj: view,
+        skip: true,
+        selectSet: [
+          { kind: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false },
+        ],
+      },
+    ],
+  };
+}
+
 /** The RetrievePropertiesEx specSet of an inventory: the view's objects, plus the custom field names. */
 export function inventorySpecs(view: MoRef, customFieldsManager: MoRef | null): PropertyFilterSpec[] {
   const specs: PropertyFilterSpec[] = [
-    {
-      propSet: [
-        { type: 'VirtualMachine', pathSet: VM_PATHS },
-        { type: 'HostSystem', pathSet: HOST_PATHS },
-        { type: 'Datastore', pathSet: DATASTORE_PATHS },
-        { type: 'ClusterComputeResource', pathSet: CLUSTER_PATHS },
-        { type: 'Datacenter', pathSet: DATACENTER_PATHS },
-      ],
-      objectSet: [
-        {
-          obj: view,
-          skip: true,
-          selectSet: [
-            { kind: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false },
-          ],
-        },
-      ],
-    },
+    viewSpec(view, [
+      { type: 'VirtualMachine', pathSet: VM_PATHS },
+      { type: 'HostSystem', pathSet: HOST_PATHS },
+      { type: 'Datastore', pathSet: DATASTORE_PATHS },
+      { type: 'ClusterComputeResource', pathSet: CLUSTER_PATHS },
+      { type: 'Datacenter', pathSet: DATACENTER_PATHS },
+    ]),
   ];
   if (customFieldsManager !== null) {
     specs.push({
@@ -152,20 +157,7 @@ export function deviceSpecs(vmIds: readonly string[]): PropertyFilterSpec[] {
 
 /** Pass 2 through the view, for every VM: the fallback when a VM named in pass 2 is gone. */
 export function viewDeviceSpecs(view: MoRef): PropertyFilterSpec[] {
-  return [
-    {
-      propSet: [{ type: 'VirtualMachine', pathSet: VM_DEVICE_PATHS }],
-      objectSet: [
-        {
-          obj: view,
-          skip: true,
-          selectSet: [
-            { kind: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false },
-          ],
-        },
-      ],
-    },
-  ];
+  return [viewSpec(view, [{ type: 'VirtualMachine', pathSet: VM_DEVICE_PATHS }])];
 }
 
 export interface InventoryOptions extends PagingOptions {
@@ -248,7 +240,7 @@ export class InventoryCollector {
    */
   addDevices(o: ObjectContent, only?: ReadonlySet<string>): void {
     if (o.obj.type !== 'VirtualMachine' || (only !== undefined && !only.has(o.obj.value))) return;
-    if (o.missing.length > 0 && o.missing.every((m) => m.fault.faultType === 'ManagedObjectNotFound')) return;
+    if (vanished(o)) return;
     refuseMissing(o);
     const vm = this.vmById.get(o.obj.value);
     if (vm === undefined) return;
@@ -291,6 +283,11 @@ export class InventoryCollector {
       vms: sortById(vms),
     };
   }
+}
+
+/** An object deleted since it was listed: vCenter reports every path of it ManagedObjectNotFound. */
+export function vanished(o: ObjectContent): boolean {
+  return o.missing.length > 0 && o.missing.every((m) => m.fault.faultType === 'ManagedObjectNotFound');
 }
 
 function refuseMissing(o: ObjectContent): void {

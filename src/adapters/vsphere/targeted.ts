@@ -2,7 +2,7 @@ import type { Inventory } from '../../domain/inventory.js';
 import { DecodeError, moRefList, type ObjectContent, returnMoRef, textOf } from './decode.js';
 import * as enc from './encode.js';
 import { VsphereError, VsphereFaultError } from './errors.js';
-import { InventoryCollector, VIEW_TYPES } from './inventory.js';
+import { InventoryCollector, VIEW_TYPES, vanished, viewSpec } from './inventory.js';
 import { retrieveAll } from './retrieve.js';
 import { isFault, type VsphereSession } from './session.js';
 import type { CallOptions } from './transport.js';
@@ -52,30 +52,14 @@ const SCOPE_DATACENTER_PATHS = ['name', 'vmFolder'] as const;
 
 function viewSpecs(view: MoRef): PropertyFilterSpec[] {
   return [
-    {
-      propSet: [
-        { type: 'VirtualMachine', pathSet: ['name'] },
-        { type: 'HostSystem', pathSet: SCOPE_HOST_PATHS },
-        { type: 'Datastore', pathSet: SCOPE_DATASTORE_PATHS },
-        { type: 'ClusterComputeResource', pathSet: SCOPE_CLUSTER_PATHS },
-        { type: 'Datacenter', pathSet: SCOPE_DATACENTER_PATHS },
-      ],
-      objectSet: [
-        {
-          obj: view,
-          skip: true,
-          selectSet: [
-            { kind: 'TraversalSpec', name: 'view', type: 'ContainerView', path: 'view', skip: false },
-          ],
-        },
-      ],
-    },
+    viewSpec(view, [
+      { type: 'VirtualMachine', pathSet: ['name'] },
+      { type: 'HostSystem', pathSet: SCOPE_HOST_PATHS },
+      { type: 'Datastore', pathSet: SCOPE_DATASTORE_PATHS },
+      { type: 'ClusterComputeResource', pathSet: SCOPE_CLUSTER_PATHS },
+      { type: 'Datacenter', pathSet: SCOPE_DATACENTER_PATHS },
+    ]),
   ];
-}
-
-/** A VM removed between the two passes is simply not registered any more. */
-function gone(o: ObjectContent): boolean {
-  return o.missing.length > 0 && o.missing.every((m) => m.fault.faultType === 'ManagedObjectNotFound');
 }
 
 // One ContainerView per session, kept: vCenter keeps a view's contents current as objects come
@@ -163,7 +147,7 @@ async function scopedOnce(
       propSet: [{ type: 'VirtualMachine', pathSet: SCOPE_VM_PATHS }],
       objectSet: [...wanted].map((value) => ({ obj: { type: 'VirtualMachine', value } })),
     };
-    for (const o of await retrieveAll(session, [spec], options)) if (!gone(o)) collector.add(o);
+    for (const o of await retrieveAll(session, [spec], options)) if (!vanished(o)) collector.add(o);
   }
   return collector.build(session.content.about.instanceUuid, takenAt);
 }
