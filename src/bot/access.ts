@@ -10,24 +10,27 @@ const GROUP_TTL_MS = 60_000;
 
 export class Access {
   private readonly groups = new Map<string, { at: number; users: Set<string> }>();
+  /** The topology is read once at start-up, so the set is too (every command asks). */
+  private readonly allowedChannels: ReadonlySet<string>;
 
   constructor(
     private readonly topology: Topology,
     private readonly client: WebClient,
     private readonly log: Logger,
-  ) {}
-
-  channels(): Set<string> {
-    const t = this.topology;
-    return new Set([
-      ...t.access.channels,
-      ...t.sites.flatMap((s) => (s.slackChannel ? [s.slackChannel] : [])),
-      ...(t.notifications.opsChannel ? [t.notifications.opsChannel] : []),
+  ) {
+    this.allowedChannels = new Set([
+      ...topology.access.channels,
+      ...topology.sites.flatMap((s) => (s.slackChannel ? [s.slackChannel] : [])),
+      ...(topology.notifications.opsChannel ? [topology.notifications.opsChannel] : []),
     ]);
   }
 
+  channels(): ReadonlySet<string> {
+    return this.allowedChannels;
+  }
+
   channelAllowed(channel: string): boolean {
-    return this.channels().has(channel);
+    return this.allowedChannels.has(channel);
   }
 
   channelRefusal(): string {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
 import { BasculeError } from '../domain/errors.js';
 
@@ -62,5 +63,31 @@ export function redactUrl(url: string): string {
     return u.toString();
   } catch {
     return '(invalid URL)';
+  }
+}
+
+const scriptShas = new Map<string, string>();
+
+/**
+ * Runs a Lua script by its SHA1 (EVALSHA), sending its text only when this server has not seen it
+ * (a restarted Redis forgets its scripts). The run engine's checkpoints are scripts: sending a
+ * kilobyte of Lua with every one would cost more than the data they write.
+ */
+export async function runScript(
+  redis: Redis,
+  script: string,
+  keys: string[],
+  args: string[],
+): Promise<unknown> {
+  let sha = scriptShas.get(script);
+  if (sha === undefined) {
+    sha = createHash('sha1').update(script).digest('hex');
+    scriptShas.set(script, sha);
+  }
+  try {
+    return await redis.evalsha(sha, keys.length, ...keys, ...args);
+  } catch (err) {
+    if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+    return redis.eval(script, keys.length, ...keys, ...args);
   }
 }

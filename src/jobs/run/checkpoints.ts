@@ -17,27 +17,25 @@ export function unitOf(run: RunRecord, unitId: string): UnitRecord {
   return unit;
 }
 
-export function stepOf(run: RunRecord, unitId: string, index: number): StepRecord {
-  const step = unitOf(run, unitId).steps[index];
+function unitStep(run: Readonly<RunRecord>, unit: UnitRecord, index: number): StepRecord {
+  const step = unit.steps[index];
   if (!step)
-    throw new BasculeError('RUN_STEP_UNKNOWN', `unit ${unitId} of run ${run.id} has no step ${index + 1}`);
+    throw new BasculeError('RUN_STEP_UNKNOWN', `unit ${unit.id} of run ${run.id} has no step ${index + 1}`);
   return step;
 }
 
-const stepEvent = (run: RunRecord, unitId: string, index: number) => {
-  const s = stepOf(run, unitId, index);
-  return {
-    type: 'step' as const,
-    runId: run.id,
-    unitId,
-    index,
-    kind: s.kind,
-    state: s.state,
-    percent: s.progress?.percent ?? null,
-    message: s.progress?.message ?? null,
-    version: run.version,
-  };
-};
+// The version is stamped by the store as the write lands (events.ts).
+const stepEvent = (runId: string, unitId: string, index: number, s: StepRecord) => ({
+  type: 'step' as const,
+  runId,
+  unitId,
+  index,
+  kind: s.kind,
+  state: s.state,
+  percent: s.progress?.percent ?? null,
+  message: s.progress?.message ?? null,
+  version: 0,
+});
 
 export async function markStepRunning(
   store: RunStore,
@@ -45,8 +43,8 @@ export async function markStepRunning(
   unitId: string,
   index: number,
 ): Promise<StepRecord> {
-  const { run } = await store.update(runId, (r) => {
-    const s = stepOf(r, unitId, index);
+  const { unit, run } = await store.updateUnit(runId, unitId, (u, r) => {
+    const s = unitStep(r, u, index);
     const at = new Date().toISOString();
     const resumed = s.state === 'running';
     s.state = 'running';
@@ -64,10 +62,10 @@ export async function markStepRunning(
           details: { unit: unitId, step: index, kind: s.kind, attempt: s.attempts, resumed },
         },
       ],
-      events: [stepEvent(r, unitId, index)],
+      events: [stepEvent(runId, unitId, index, s)],
     };
   });
-  return stepOf(run, unitId, index);
+  return unitStep(run, unit, index);
 }
 
 export async function markStepDone(
@@ -77,8 +75,8 @@ export async function markStepDone(
   index: number,
   outcome: StepOutcome,
 ): Promise<void> {
-  await store.update(runId, (r) => {
-    const s = stepOf(r, unitId, index);
+  await store.updateUnit(runId, unitId, (u, r) => {
+    const s = unitStep(r, u, index);
     s.state = 'done';
     s.endedAt = new Date().toISOString();
     s.outcome = outcome.details
@@ -95,11 +93,12 @@ export async function markStepDone(
           details: { unit: unitId, step: index, kind: s.kind, summary: outcome.summary },
         },
       ],
-      events: [stepEvent(r, unitId, index)],
+      events: [stepEvent(runId, unitId, index, s)],
     };
   });
 }
 
+/** Marks the step and its unit failed; returns the run as read (its own fields, this unit). */
 export async function markStepFailed(
   store: RunStore,
   runId: string,
@@ -107,9 +106,8 @@ export async function markStepFailed(
   index: number,
   error: StepError,
 ): Promise<RunRecord> {
-  const { run } = await store.update(runId, (r) => {
-    const s = stepOf(r, unitId, index);
-    const u = unitOf(r, unitId);
+  const { run } = await store.updateUnit(runId, unitId, (u, r) => {
+    const s = unitStep(r, u, index);
     s.state = 'failed';
     s.endedAt = new Date().toISOString();
     s.error = error;
@@ -126,7 +124,7 @@ export async function markStepFailed(
         },
       ],
       events: [
-        stepEvent(r, unitId, index),
+        stepEvent(runId, unitId, index, s),
         { type: 'unit', runId, unitId, status: 'failed', version: 0 },
         { type: 'alert', runId, unitId, code: error.code, message: error.message, hint: error.hint },
       ],
@@ -142,11 +140,11 @@ export async function recordProgress(
   index: number,
   p: StepProgress,
 ): Promise<void> {
-  await store.update(runId, (r) => {
-    const s = stepOf(r, unitId, index);
+  await store.updateUnit(runId, unitId, (u, r) => {
+    const s = unitStep(r, u, index);
     if (s.state !== 'running') return null;
     s.progress = { percent: p.percent, message: p.message };
-    return { events: [stepEvent(r, unitId, index)] };
+    return { events: [stepEvent(runId, unitId, index, s)] };
   });
 }
 
@@ -156,9 +154,8 @@ export async function setUnitStatus(
   runId: string,
   unitId: string,
   status: UnitStatus,
-): Promise<RunRecord> {
-  const { run } = await store.update(runId, (r) => {
-    const u = unitOf(r, unitId);
+): Promise<void> {
+  await store.updateUnit(runId, unitId, (u) => {
     if (u.status === status) return null;
     const at = new Date().toISOString();
     u.status = status;
@@ -166,9 +163,7 @@ export async function setUnitStatus(
     if (status === 'succeeded' || status === 'failed' || status === 'cancelled') u.endedAt = at;
     return { events: [{ type: 'unit', runId, unitId, status, version: 0 }] };
   });
-  return run;
 }
-
 export function toStepError(err: unknown): StepError {
   if (err instanceof BasculeError) return { code: err.code, message: err.message, hint: err.hint ?? null };
   const message = err instanceof Error ? err.message : String(err);

@@ -22,12 +22,18 @@ export type RunEvent =
     }
   | { type: 'alert'; runId: string; unitId: string; code: string; message: string; hint: string | null };
 
+/**
+ * The stream entry of an event. Events that carry a version get the run's version as the write
+ * lands (a `version` field beside the JSON), not the one their writer read: writers of different
+ * units do not serialise, so only the store knows the order their writes took.
+ */
 export function eventEffect(keys: RunKeys, event: RunEvent): SideEffect {
   return {
     op: 'xadd',
     key: keys.events(event.runId),
     maxlen: 10_000,
     fields: ['event', JSON.stringify(event)],
+    stampVersion: 'version' in event,
   };
 }
 
@@ -54,7 +60,11 @@ export async function readEvents(
   for (const [id, fields] of entries) {
     last = id;
     const json = fields[1];
-    if (json !== undefined) events.push(JSON.parse(json) as RunEvent);
+    if (json === undefined) continue;
+    const event = JSON.parse(json) as RunEvent;
+    const stamped = fields[2] === 'version' ? Number(fields[3]) : Number.NaN;
+    if ('version' in event && Number.isFinite(stamped)) event.version = stamped;
+    events.push(event);
   }
   return { lastId: last, events };
 }

@@ -8,6 +8,10 @@ export const UNIT_QUEUE = 'bascule-unit';
 export interface RunKeys {
   prefix: string;
   run(id: string): string;
+  runVersion(id: string): string;
+  runUnits(id: string): string;
+  runUnitVersions(id: string): string;
+  runSeq(id: string): string;
   plan(id: string): string;
   active(): string;
   allRuns(): string;
@@ -27,6 +31,10 @@ export function runKeys(prefix: string = KEY_PREFIX): RunKeys {
   return {
     prefix,
     run: (id) => k('run', id),
+    runVersion: (id) => k('run', id, 'version'),
+    runUnits: (id) => k('run', id, 'units'),
+    runUnitVersions: (id) => k('run', id, 'unit-versions'),
+    runSeq: (id) => k('run', id, 'seq'),
     plan: (id) => k('run', id, 'plan'),
     active: () => k('runs', 'active'),
     allRuns: () => k('runs', 'all'),

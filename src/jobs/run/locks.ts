@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import { BasculeError } from '../../domain/errors.js';
 import type { ActiveRun } from '../../domain/preflight/types.js';
+import { runScript } from '../redis.js';
 import type { RunKeys } from './keys.js';
 import type { RunStore } from './run-store.js';
 
@@ -61,14 +62,9 @@ export async function acquireRunLock(
 ): Promise<void> {
   const k = lockKeys(keys, scope);
   const holder: LockHolder = { runId: scope.runId, requestedBy: scope.requestedBy };
-  const res = (await redis.eval(
-    ACQUIRE,
-    k.length,
-    ...k,
-    scope.runId,
-    JSON.stringify(holder),
-    String(ttlMs),
-  )) as string | null;
+  const res = (await runScript(redis, ACQUIRE, k, [scope.runId, JSON.stringify(holder), String(ttlMs)])) as
+    | string
+    | null;
   if (res === null) return;
   const other = JSON.parse(res) as LockHolder;
   throw new BasculeError(
@@ -83,7 +79,7 @@ export async function acquireRunLock(
 
 export async function releaseRunLock(redis: Redis, keys: RunKeys, scope: LockScope): Promise<number> {
   const k = lockKeys(keys, scope);
-  return (await redis.eval(RELEASE, k.length, ...k, scope.runId)) as number;
+  return (await runScript(redis, RELEASE, k, [scope.runId])) as number;
 }
 
 /** The lock scope of a stored run: its two sites and every unit of its plan. */

@@ -2,14 +2,15 @@ import type { Redis } from 'ioredis';
 import { BasculeError } from '../../domain/errors.js';
 import type { Plan } from '../../domain/plan/types.js';
 import { type AuditInput, auditEffects } from './audit.js';
-import { compareAndSet, type SideEffect } from './cas.js';
+import { compareAndSet, type RunDocKeys, type SideEffect } from './cas.js';
 import { eventEffect, type RunEvent } from './events.js';
 import { type RunKeys, runKeys } from './keys.js';
 import { newRunId } from './run-id.js';
 import { isTerminal, type RunFencing, type RunRecord, type RunStatus, type UnitRecord } from './types.js';
 
-// The run store: a run document per run, rewritten by compare-and-set so that every transition
-// (step running, step done, pause, …) lands atomically with its audit entries and its events.
+// The run store: a header document and one document per unit for each run (see cas.ts), written
+// by compare-and-set so that every transition (step running, step done, pause, …) lands
+// atomically with its audit entries and its events.
 
 export interface Mutation<T> {
   audit?: AuditInput[];
@@ -94,7 +95,7 @@ export class RunStore {
       // The plan first: a run document never exists without its plan.
       const planSet = await this.redis.set(this.keys.plan(id), JSON.stringify(input.plan), 'NX');
       if (planSet !== 'OK') continue;
-      const created = await compareAndSet(this.redis, this.keys.run(id), 0, JSON.stringify(run), [
+      const effects: SideEffect[] = [
         { op: 'sadd', key: this.keys.active(), member: id },
         { op: 'sadd', key: this.keys.allRuns(), member: id },
         ...auditEffects(
@@ -115,25 +116,50 @@ export class RunStore {
           },
           at,
         ),
-        eventEffect(this.keys, { type: 'run', runId: id, status: run.status, version: 1 }),
-      ]);
-      if (created) return run;
+        eventEffect(this.keys, { type: 'run', runId: id, status: run.status, version: 0 }),
+      ];
+      const seq = await compareAndSet(this.redis, this.docKeys(id), {
+        expectedHeaderVersion: 0,
+        header: JSON.stringify(headerOf(run)),
+        expectedUnitVersions: Object.fromEntries(run.unitOrder.map((u) => [u, 0])),
+        units: Object.fromEntries(run.unitOrder.map((u) => [u, JSON.stringify(units[u])])),
+        effects,
+      });
+      if (seq !== null) return { ...run, version: seq };
     }
     throw new BasculeError('RUN_ID_EXHAUSTED', 'could not allocate a free run id', { retryable: true });
   }
 
+  /** The whole run: header, every unit, and the run's version. */
   async get(id: string): Promise<RunRecord | null> {
-    const json = await this.redis.get(this.keys.run(id));
-    return json === null ? null : (JSON.parse(json) as RunRecord);
+    const snap = await this.snapshot(id, false);
+    return snap ? snap.run : null;
   }
 
   async require(id: string): Promise<RunRecord> {
-    const run = await this.get(id);
-    if (!run) {
-      throw new BasculeError('RUN_NOT_FOUND', `no run ${id}`, {
-        hint: 'Check the id with `bascule history`.',
-      });
-    }
+    return requireRun(id, await this.get(id));
+  }
+
+  /** The run's status alone: for pollers that need nothing else. */
+  async status(id: string): Promise<RunStatus> {
+    const header = await this.redis.get(this.keys.run(id));
+    return requireRun(id, header ? (JSON.parse(header) as RunRecord) : null).status;
+  }
+
+  /**
+   * The run with only `unitId` among its units: what a unit job needs between steps (the run's
+   * controls and its own steps), without reading and decoding every other unit of the run.
+   */
+  async unitView(id: string, unitId: string): Promise<RunRecord> {
+    const k = this.keys;
+    const res = await this.redis.multi().get(k.run(id)).hget(k.runUnits(id), unitId).get(k.runSeq(id)).exec();
+    const [header, unit, seq] = (res ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v as string | null;
+    });
+    const run = requireRun(id, header ? (JSON.parse(header) as RunRecord) : null);
+    run.units = unit ? { [unitId]: JSON.parse(unit) as UnitRecord } : {};
+    run.version = Number(seq ?? 0);
     return run;
   }
 
@@ -161,30 +187,29 @@ export class RunStore {
   /** Every run, newest first. */
   async list(limit = 50): Promise<RunRecord[]> {
     const ids = await this.redis.smembers(this.keys.allRuns());
-    if (ids.length === 0) return [];
-    const docs = await this.redis.mget(...ids.map((id) => this.keys.run(id)));
-    return docs
-      .filter((d): d is string => d !== null)
-      .map((d) => JSON.parse(d) as RunRecord)
+    const runs = await Promise.all(ids.map((id) => this.get(id)));
+    return runs
+      .filter((r): r is RunRecord => r !== null)
       .sort((a, b) => (a.createdAt < b.createdAt ? 1 : -1))
       .slice(0, limit);
   }
 
   /**
-   * Applies `mutate` to a copy of the run and writes it if nobody wrote in between (else re-reads
-   * and applies again). `mutate` returns null for "nothing to change", or throws to refuse.
+   * Applies `mutate` to a copy of the whole run and writes what it changed if nobody wrote the
+   * run in between (else re-reads and applies again). `mutate` returns null for "nothing to
+   * change", or throws to refuse. For changes that span units or touch the run's own fields.
    */
   async update<T = undefined>(
     id: string,
     mutate: (run: RunRecord) => Mutation<T> | null,
   ): Promise<{ run: RunRecord; result: T | undefined; changed: boolean }> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const before = await this.require(id);
+      const snap = await this.snapshot(id, true);
+      const before = requireRun(id, snap?.run ?? null);
       const draft = structuredClone(before);
       const mutation = mutate(draft);
       if (mutation === null) return { run: before, result: undefined, changed: false };
       const at = new Date().toISOString();
-      draft.version = before.version + 1;
       const effects: SideEffect[] = [...(mutation.effects ?? [])];
       if (isTerminal(draft.status) && !isTerminal(before.status)) {
         draft.endedAt = draft.endedAt ?? at;
@@ -196,19 +221,146 @@ export class RunStore {
       for (const a of mutation.audit ?? []) effects.push(...auditEffects(this.keys, a, at));
       const events = [...(mutation.events ?? [])];
       if (draft.status !== before.status) {
-        events.push({ type: 'run', runId: id, status: draft.status, version: draft.version });
+        events.push({ type: 'run', runId: id, status: draft.status, version: 0 });
       }
-      for (const e of events) {
-        effects.push(eventEffect(this.keys, 'version' in e ? { ...e, version: draft.version } : e));
+      for (const e of events) effects.push(eventEffect(this.keys, e));
+      const units: Record<string, string> = {};
+      for (const unitId of draft.unitOrder) {
+        const json = JSON.stringify(draft.units[unitId]);
+        if (json !== snap?.rawUnits[unitId]) units[unitId] = json;
       }
-      if (
-        await compareAndSet(this.redis, this.keys.run(id), before.version, JSON.stringify(draft), effects)
-      ) {
+      const seq = await compareAndSet(this.redis, this.docKeys(id), {
+        expectedHeaderVersion: snap?.headerVersion ?? 0,
+        header: JSON.stringify(headerOf(draft)),
+        expectedUnitVersions: snap?.unitVersions ?? {},
+        units,
+        effects,
+      });
+      if (seq !== null) {
+        draft.version = seq;
         return { run: draft, result: mutation.result, changed: true };
       }
     }
-    throw new BasculeError('RUN_CONTENDED', `run ${id} is being updated by too many writers at once`, {
-      retryable: true,
+    throw contended(id);
+  }
+
+  /**
+   * Applies `mutate` to a copy of one unit, the run's own fields given read-only, and writes the
+   * unit if nobody wrote it in between. The step checkpoints of concurrent units go through here:
+   * each rewrites only its unit and retries only when its own unit changed.
+   */
+  async updateUnit<T = undefined>(
+    id: string,
+    unitId: string,
+    mutate: (unit: UnitRecord, run: Readonly<RunRecord>) => Mutation<T> | null,
+  ): Promise<{ unit: UnitRecord; run: RunRecord; result: T | undefined; changed: boolean }> {
+    const k = this.keys;
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const res = await this.redis
+        .multi()
+        .get(k.run(id))
+        .hget(k.runUnits(id), unitId)
+        .hget(k.runUnitVersions(id), unitId)
+        .get(k.runSeq(id))
+        .exec();
+      const [header, raw, unitVersion, seq] = (res ?? []).map(([err, v]) => {
+        if (err) throw err;
+        return v as string | null;
+      });
+      const run = requireRun(id, header ? (JSON.parse(header) as RunRecord) : null);
+      if (raw === null || raw === undefined) {
+        throw new BasculeError('RUN_UNIT_UNKNOWN', `run ${id} has no unit ${unitId}`, {
+          hint: `Units of this run: ${run.unitOrder.join(', ')}.`,
+        });
+      }
+      const unit = JSON.parse(raw) as UnitRecord;
+      run.units = { [unitId]: unit };
+      run.version = Number(seq ?? 0);
+      const mutation = mutate(unit, run);
+      if (mutation === null) return { unit, run, result: undefined, changed: false };
+      const at = new Date().toISOString();
+      const effects: SideEffect[] = [...(mutation.effects ?? [])];
+      for (const a of mutation.audit ?? []) effects.push(...auditEffects(this.keys, a, at));
+      for (const e of mutation.events ?? []) effects.push(eventEffect(this.keys, e));
+      const written = await compareAndSet(this.redis, this.docKeys(id), {
+        expectedHeaderVersion: null,
+        header: null,
+        expectedUnitVersions: { [unitId]: Number(unitVersion ?? 0) },
+        units: { [unitId]: JSON.stringify(unit) },
+        effects,
+      });
+      if (written !== null) {
+        run.version = written;
+        return { unit, run, result: mutation.result, changed: true };
+      }
+    }
+    throw contended(id);
+  }
+
+  private docKeys(id: string): RunDocKeys {
+    const k = this.keys;
+    return {
+      header: k.run(id),
+      headerVersion: k.runVersion(id),
+      units: k.runUnits(id),
+      unitVersions: k.runUnitVersions(id),
+      seq: k.runSeq(id),
+    };
+  }
+
+  /** One consistent read of the run's documents (MULTI), with their versions when asked. */
+  private async snapshot(id: string, withVersions: boolean): Promise<Snapshot | null> {
+    const k = this.keys;
+    const tx = this.redis.multi().get(k.run(id)).hgetall(k.runUnits(id)).get(k.runSeq(id));
+    if (withVersions) tx.get(k.runVersion(id)).hgetall(k.runUnitVersions(id));
+    const res = await tx.exec();
+    const values = (res ?? []).map(([err, v]) => {
+      if (err) throw err;
+      return v;
+    });
+    const header = values[0] as string | null;
+    if (header === null) return null;
+    const rawUnits = (values[1] ?? {}) as Record<string, string>;
+    const run = JSON.parse(header) as RunRecord;
+    run.units = {};
+    for (const unitId of run.unitOrder) {
+      const raw = rawUnits[unitId];
+      if (raw !== undefined) run.units[unitId] = JSON.parse(raw) as UnitRecord;
+    }
+    run.version = Number(values[2] ?? 0);
+    const unitVersions: Record<string, number> = {};
+    for (const [u, v] of Object.entries((values[4] ?? {}) as Record<string, string>))
+      unitVersions[u] = Number(v);
+    // A unit never written has no version yet: the script reads it as 0.
+    for (const unitId of Object.keys(rawUnits)) unitVersions[unitId] ??= 0;
+    return { run, rawUnits, headerVersion: Number(values[3] ?? 0), unitVersions };
+  }
+}
+
+interface Snapshot {
+  run: RunRecord;
+  rawUnits: Record<string, string>;
+  headerVersion: number;
+  unitVersions: Record<string, number>;
+}
+
+/** The run's own fields: what the header document holds (the units are stored one by one). */
+function headerOf(run: RunRecord): Omit<RunRecord, 'units' | 'version'> {
+  const { units: _units, version: _version, ...header } = run;
+  return header;
+}
+
+function requireRun(id: string, run: RunRecord | null): RunRecord {
+  if (!run) {
+    throw new BasculeError('RUN_NOT_FOUND', `no run ${id}`, {
+      hint: 'Check the id with `bascule history`.',
     });
   }
+  return run;
+}
+
+function contended(id: string): BasculeError {
+  return new BasculeError('RUN_CONTENDED', `run ${id} is being updated by too many writers at once`, {
+    retryable: true,
+  });
 }

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { runScript } from '../redis.js';
 
 // Per-run semaphore for unit jobs: a hash of holder → "jobId|lease expiry (ms, Redis clock)". A unit
 // takes a slot only if fewer than `max` are held, none of the units it must not run beside holds
@@ -55,21 +56,17 @@ export interface SlotRequest {
 
 /** Takes or renews the slot; false when it must wait. */
 export async function tryAcquireSlot(redis: Redis, r: SlotRequest): Promise<boolean> {
-  const res = await redis.eval(
+  const res = await runScript(
+    redis,
     ACQUIRE,
-    1,
-    r.key,
-    r.holder,
-    r.jobId,
-    String(r.leaseMs),
-    String(r.max),
-    ...r.conflicts,
+    [r.key],
+    [r.holder, r.jobId, String(r.leaseMs), String(r.max), ...r.conflicts],
   );
   return res === 1;
 }
 
 export async function releaseSlot(redis: Redis, key: string, holder: string, jobId: string): Promise<void> {
-  await redis.eval(RELEASE, 1, key, holder, jobId);
+  await runScript(redis, RELEASE, [key], [holder, jobId]);
 }
 
 /** Current holders (expired leases included until the next acquire sweeps them). */
@@ -95,5 +92,5 @@ export async function heldByOther(
   holder: string,
   jobId: string,
 ): Promise<boolean> {
-  return (await redis.eval(HELD_BY_OTHER, 1, key, holder, jobId)) === 1;
+  return (await runScript(redis, HELD_BY_OTHER, [key], [holder, jobId])) === 1;
 }

@@ -1,7 +1,7 @@
 import type { MoveKind, Plan, StepKind } from '../../domain/plan/types.js';
 
-// The run as Redis stores it: one JSON document per run (the plan is kept beside it, it is large),
-// rewritten atomically with a version counter on every transition.
+// A run as the engine, the bot and the CLI see it. The store keeps it as a header and one
+// document per unit (run-store.ts), the plan beside them; `version` counts every write.
 
 export type RunStatus =
   | 'awaiting-approval'

@@ -40,7 +40,7 @@ export async function processUnitJob<C extends BaseStepContext>(
 ): Promise<UnitStatus> {
   const { store } = env;
   const { runId, unitId } = data;
-  let run = await store.require(runId);
+  let run = await store.unitView(runId, unitId);
   const plan = await store.plan(runId);
   const unitPlan = plan.groups.find((g) => g.id === unitId);
   if (!unitPlan) throw new Error(`plan of run ${runId} has no unit ${unitId}`);
@@ -67,7 +67,7 @@ export async function processUnitJob<C extends BaseStepContext>(
     if (await tryAcquireSlot(store.redis, slot)) break;
     await sleep(env.timings.slotPollMs, env.signal);
     if (env.signal.aborted) throw new Error('worker shutting down while waiting for a slot');
-    run = await store.require(runId);
+    run = await store.unitView(runId, unitId);
     const h = settled(run, unitId);
     // A job of an earlier generation still finishing this unit's step: wait for it to let go.
     if (h && !(await heldByOther(store.redis, slotKey, unitId, jobId))) {
@@ -81,7 +81,7 @@ export async function processUnitJob<C extends BaseStepContext>(
   renew.unref();
   try {
     // Re-read: while this job waited, an earlier job may have finished the unit, or a control come.
-    const now = settled(await store.require(runId), unitId);
+    const now = settled(await store.unitView(runId, unitId), unitId);
     if (now === 'succeeded' || now === 'failed') return now;
     if (now) {
       await setUnitStatus(store, runId, unitId, now);
@@ -115,7 +115,7 @@ async function runSteps<C extends BaseStepContext>(
   const unitId = unitPlan.id;
   for (let index = 0; index < unitPlan.steps.length; index++) {
     const step = unitPlan.steps[index] as PlanStep;
-    const run = await store.require(runId);
+    const run = await store.unitView(runId, unitId);
     const h = hold(run);
     if (h) {
       await setUnitStatus(store, runId, unitId, h);
@@ -130,7 +130,7 @@ async function runSteps<C extends BaseStepContext>(
       executeStep(env, run, unitId, index, step, log, fenced),
     );
     if (ok === 'held') {
-      const status = hold(await store.require(runId)) ?? 'paused';
+      const status = hold(await store.unitView(runId, unitId)) ?? 'paused';
       await setUnitStatus(store, runId, unitId, status);
       return status;
     }
@@ -163,7 +163,7 @@ async function withResyncMutex<C extends BaseStepContext, T>(
     if (await tryAcquireSlot(env.store.redis, slot)) break;
     await sleep(env.timings.slotPollMs, env.signal);
     if (env.signal.aborted) throw new Error('worker shutting down while waiting for the resync mutex');
-    if (hold(await env.store.require(runId))) return 'held';
+    if (hold(await env.store.unitView(runId, unitId))) return 'held';
   }
   const renew = setInterval(() => {
     void tryAcquireSlot(env.store.redis, slot).catch(() => undefined);
