@@ -67,6 +67,35 @@ export async function tryAcquireSlot(redis: Redis, r: SlotRequest): Promise<bool
 
 export async function releaseSlot(redis: Redis, key: string, holder: string, jobId: string): Promise<void> {
   await runScript(redis, RELEASE, [key], [holder, jobId]);
+  for (const wake of [...(waiters.get(key) ?? [])]) wake();
+}
+
+// Units of this process waiting for a slot, by slot key: a release here wakes them at once, so a
+// worker running several units of a run hands a slot over without a poll interval in between.
+// Releases by other workers (and expired leases) are seen at the waiter's next poll.
+const waiters = new Map<string, Set<() => void>>();
+
+/** Resolves after `ms`, when a slot of `key` is released in this process, or when the signal aborts. */
+export function waitForRelease(key: string, ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    let set = waiters.get(key);
+    if (set === undefined) {
+      set = new Set();
+      waiters.set(key, set);
+    }
+    const own = set;
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      own.delete(done);
+      if (own.size === 0 && waiters.get(key) === own) waiters.delete(key);
+      resolve();
+    }
+    own.add(done);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 /** Current holders (expired leases included until the next acquire sweeps them). */

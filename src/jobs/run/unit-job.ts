@@ -14,8 +14,7 @@ import {
 import type { EngineEnv, UnitJobData } from './engine-env.js';
 import type { BaseStepContext } from './engine-types.js';
 import { firstFencedStep, guardFencedStep } from './fencing-guard.js';
-import { sleep } from './sleep.js';
-import { heldByOther, releaseSlot, tryAcquireSlot } from './slots.js';
+import { heldByOther, releaseSlot, tryAcquireSlot, waitForRelease } from './slots.js';
 import type { RunRecord, UnitStatus } from './types.js';
 
 // One unit job: takes a concurrency slot of its run, then runs the unit's steps in order, skipping
@@ -65,7 +64,7 @@ export async function processUnitJob<C extends BaseStepContext>(
   await setUnitStatus(store, runId, unitId, 'waiting');
   for (;;) {
     if (await tryAcquireSlot(store.redis, slot)) break;
-    await sleep(env.timings.slotPollMs, env.signal);
+    await waitForRelease(slotKey, env.timings.slotPollMs, env.signal);
     if (env.signal.aborted) throw new Error('worker shutting down while waiting for a slot');
     run = await store.unitView(runId, unitId);
     const h = settled(run, unitId);
@@ -161,7 +160,7 @@ async function withResyncMutex<C extends BaseStepContext, T>(
   };
   for (;;) {
     if (await tryAcquireSlot(env.store.redis, slot)) break;
-    await sleep(env.timings.slotPollMs, env.signal);
+    await waitForRelease(slot.key, env.timings.slotPollMs, env.signal);
     if (env.signal.aborted) throw new Error('worker shutting down while waiting for the resync mutex');
     if (hold(await env.store.unitView(runId, unitId))) return 'held';
   }
