@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { markStepDone, markStepRunning, recordProgress } from '../../src/jobs/run/checkpoints.js';
 import { readEvents } from '../../src/jobs/run/index.js';
+import { releaseSlot, tryAcquireSlot, waitForRelease } from '../../src/jobs/run/slots.js';
 import { createRunHarness, type RunHarness } from '../support/run-harness.js';
 import { COLD_STEPS, testPlan } from '../support/run-plans.js';
 
@@ -98,5 +99,25 @@ describe('run store', () => {
       code: 'RUN_UNIT_UNKNOWN',
     });
     await expect(store.status('r-000000')).rejects.toMatchObject({ code: 'RUN_NOT_FOUND' });
+  });
+
+  it('hands a slot over within the worker: a release wakes the unit waiting for it', async () => {
+    const key = `${h.prefix}:run:r-slots:slots`;
+    const slot = (holder: string) => ({
+      key,
+      holder,
+      jobId: `job-${holder}`,
+      leaseMs: 60_000,
+      max: 1,
+      conflicts: [],
+    });
+    expect(await tryAcquireSlot(h.redis, slot('ds_a'))).toBe(true);
+    expect(await tryAcquireSlot(h.redis, slot('ds_b'))).toBe(false);
+    // The poll interval is an hour: only the release can end this wait before the race's 5 s.
+    const waited = waitForRelease(key, 3_600_000).then(() => 'woken');
+    await releaseSlot(h.redis, key, 'ds_a', 'job-ds_a');
+    const first = await Promise.race([waited, new Promise((r) => setTimeout(() => r('not woken'), 5_000))]);
+    expect(first).toBe('woken');
+    expect(await tryAcquireSlot(h.redis, slot('ds_b'))).toBe(true);
   });
 });
