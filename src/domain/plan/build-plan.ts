@@ -29,6 +29,17 @@ export interface BuildPlanInput {
 
 export function buildPlan(p: BuildPlanInput): Plan {
   const { limits } = p.topology;
+  // A target depends on the host alone: one per host, not two per VM (register and boot order),
+  // thousands of times. Plans are data, never changed in place, so sharing it is safe.
+  const targets = new Map<InventoryHost, VmTarget | null>();
+  const targetOfHost = (host: InventoryHost): VmTarget | null => {
+    let target = targets.get(host);
+    if (target === undefined) {
+      target = targetOf(host, p.idx);
+      targets.set(host, target);
+    }
+    return target;
+  };
   const ctx: StepContext = {
     kind: p.request.kind,
     from: p.request.from,
@@ -39,7 +50,10 @@ export function buildPlan(p: BuildPlanInput): Plan {
     idx: p.idx,
     destinationHosts: p.destinationHosts.map((h): HostRef => ({ id: h.id, name: h.name })).sort(byHostName),
     folder: p.folder,
-    targetOf: (vm) => targetOf(p.placement.get(vm.id) ?? null, p.idx),
+    targetOf: (vm) => {
+      const host = p.placement.get(vm.id);
+      return host ? targetOfHost(host) : null;
+    },
     ownerOf: p.ownerOf,
     estimates: p.estimates,
     boot: bootMatchers(p.topology.bootOrder),

@@ -25,6 +25,9 @@ interface HostLoad {
   groups: Set<number>;
 }
 
+/** Shared by every VM in no redundancy group: no empty array per VM. */
+const noGroups: readonly number[] = [];
+
 export function placeVms(input: PlacementInput): Map<string, InventoryHost | null> {
   const loads: HostLoad[] = input.hosts.map((host) => ({
     host,
@@ -40,8 +43,14 @@ export function placeVms(input: PlacementInput): Map<string, InventoryHost | nul
   }
   const ordered = [...input.vms].sort((a, b) => b.memoryMb - a.memoryMb || (a.name < b.name ? -1 : 1));
   const result = new Map<string, InventoryHost | null>();
-  for (const vm of ordered) {
-    const best = bestHost(vm, loads, input.groupsOfVm.get(vm.id) ?? [], input.allowedHosts?.(vm) ?? null);
+  for (let i = 0; i < ordered.length; i++) {
+    const vm = ordered[i]!;
+    const best = bestHost(
+      vm,
+      loads,
+      input.groupsOfVm.get(vm.id) ?? noGroups,
+      input.allowedHosts?.(vm) ?? null,
+    );
     if (best) assign(best, vm, input.groupsOfVm);
     result.set(vm.id, best ? best.host : null);
   }
@@ -51,7 +60,8 @@ export function placeVms(input: PlacementInput): Map<string, InventoryHost | nul
 function assign(load: HostLoad, vm: InventoryVm, groupsOfVm: ReadonlyMap<string, readonly number[]>): void {
   if (vm.powerState === 'poweredOn') load.memoryMb += vm.memoryMb;
   load.count++;
-  for (const g of groupsOfVm.get(vm.id) ?? []) load.groups.add(g);
+  const groups = groupsOfVm.get(vm.id);
+  if (groups !== undefined) for (const g of groups) load.groups.add(g);
 }
 
 /** Lowest (peer conflict, memory ratio after, VM count, name) wins; no allocation per host. */
@@ -66,12 +76,13 @@ function bestHost(
   let best: HostLoad | null = null;
   let bestConflict = 0;
   let bestRatio = 0;
-  for (const load of loads) {
+  for (let i = 0; i < loads.length; i++) {
+    const load = loads[i] as HostLoad;
     if (allowed !== null && !allowed.has(load.host.id)) continue;
     let conflict = 0;
     if (grouped) {
-      for (const g of groups) {
-        if (load.groups.has(g)) {
+      for (let j = 0; j < groups.length; j++) {
+        if (load.groups.has(groups[j] as number)) {
           conflict = 1;
           break;
         }

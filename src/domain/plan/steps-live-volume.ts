@@ -23,8 +23,12 @@ function vmotionStep(g: PlanGroupScope, c: StepContext): VmotionStep {
   }));
   // vMotions run in waves: no host sends or receives more than the per-host limit at once.
   const perHost = new Map<string, number>();
+  const count = (h: string | undefined) => {
+    if (h) perHost.set(h, (perHost.get(h) ?? 0) + 1);
+  };
   for (const m of moves) {
-    for (const h of [m.fromHost?.id, m.target?.host.id]) if (h) perHost.set(h, (perHost.get(h) ?? 0) + 1);
+    count(m.fromHost?.id);
+    count(m.target?.host.id);
   }
   const busiest = Math.max(0, ...perHost.values());
   const waves = Math.ceil(busiest / c.vmotionsPerHost);

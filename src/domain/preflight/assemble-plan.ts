@@ -15,7 +15,11 @@ import type { PreflightResult } from './types.js';
 export function placeMovingVms(ctx: CheckContext): Map<string, InventoryHost | null> {
   const liveVolumeHosts = new Map<string, Set<string>>();
   for (const h of ctx.destinationHosts) {
-    for (const dsId of h.datastores) getOrInit(liveVolumeHosts, dsId, () => new Set<string>()).add(h.id);
+    for (const dsId of h.datastores) {
+      const hosts = liveVolumeHosts.get(dsId);
+      if (hosts) hosts.add(h.id);
+      else liveVolumeHosts.set(dsId, new Set([h.id]));
+    }
   }
   const allowedBySet = new Map<string, Set<string> | null>();
   return placeVms({
@@ -92,7 +96,9 @@ function addConflicts(ctx: CheckContext, groups: PlanGroupScope[]): void {
   const groupOfUnit = new Map<string, PlanGroupScope>();
   for (const g of groups) for (const u of g.units) groupOfUnit.set(u.unit.id, g);
   const holders = new Map<number, Set<PlanGroupScope>>();
-  for (const vm of ctx.scope.movingVms) {
+  const { movingVms } = ctx.scope;
+  for (let i = 0; i < movingVms.length; i++) {
+    const vm = movingVms[i]!;
     const redundancy = ctx.redundancy.groupsOfVm.get(vm.id);
     const owner = ctx.scope.owner.get(vm.id);
     const g = owner === undefined ? undefined : groupOfUnit.get(owner);

@@ -76,7 +76,9 @@ function clusterCapacity(ctx: CheckContext, cluster: InventoryCluster): ClusterC
   const hostIds = new Set(cluster.hosts);
   for (const id of cluster.hosts) for (const vm of ctx.runningOn.get(id) ?? []) addVm(before, vm, ctx);
   const after = { ...before };
-  for (const vm of ctx.scope.movingVms) {
+  const { movingVms } = ctx.scope;
+  for (let i = 0; i < movingVms.length; i++) {
+    const vm = movingVms[i]!;
     const host = ctx.placement.get(vm.id);
     if (vm.powerState === 'poweredOn' && host && hostIds.has(host.id)) addVm(after, vm, ctx);
   }

@@ -1,7 +1,7 @@
 import type { InventoryVm } from '../inventory.js';
 import type { ProtectedUnit } from '../replication.js';
 import { diskDatastoreIds } from '../units.js';
-import { type CheckContext, currentSite, ownerUnit } from './context.js';
+import { type CheckContext, currentSite } from './context.js';
 import { finding } from './finding.js';
 import type { Finding, Severity } from './types.js';
 
@@ -13,8 +13,10 @@ export function checkCoverage(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   // In a failover the source is gone: report, but never stop the recovery for one VM.
   const severity: Severity = ctx.input.request.kind === 'failover' ? 'warn' : 'block';
-  for (const vm of ctx.scope.movingVms) {
-    const owner = ownerUnit(ctx, vm);
+  const { movingVms } = ctx.scope;
+  for (let i = 0; i < movingVms.length; i++) {
+    const vm = movingVms[i]!;
+    const owner = ctx.scope.movingOwners[i];
     if (!owner) continue;
     const unprotected: string[] = [];
     const mixed: ProtectedUnit[] = [];

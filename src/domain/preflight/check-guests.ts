@@ -1,7 +1,7 @@
 import type { CdromBacking, InventoryVm } from '../inventory.js';
 import type { ProtectedUnit } from '../replication.js';
 import { diskDatastoreIds } from '../units.js';
-import { type CheckContext, ownerUnit, stopsVms } from './context.js';
+import { type CheckContext, stopsVms } from './context.js';
 import { finding } from './finding.js';
 import type { Finding } from './types.js';
 
@@ -13,8 +13,10 @@ import type { Finding } from './types.js';
 export function checkGuests(ctx: CheckContext): Finding[] {
   const findings: Finding[] = [];
   const { kind, forceOff } = ctx.input.request;
-  for (const vm of ctx.scope.movingVms) {
-    const owner = ownerUnit(ctx, vm);
+  const { movingVms } = ctx.scope;
+  for (let i = 0; i < movingVms.length; i++) {
+    const vm = movingVms[i]!;
+    const owner = ctx.scope.movingOwners[i];
     if (!owner) continue;
     if (kind !== 'failover' && vm.connectionState !== 'connected') findings.push(notConnected(vm));
     if (stopsVms(kind, owner) && vm.powerState === 'poweredOn' && !vm.toolsRunning) {

@@ -25,31 +25,40 @@ interface Reservations {
 }
 
 export function checkRedundancy(ctx: CheckContext): Finding[] {
-  const stopping = stoppingMembers(ctx);
-  if (stopping.size === 0) return [];
-  const reservations: Reservations = { groupsInRoot: groupsPerStopGroup(ctx), usedBytes: new Map() };
-  const findings: Finding[] = [];
-  for (const [groupIndex, byRoot] of [...stopping].sort((a, b) => a[0] - b[0])) {
-    for (const [root, members] of [...byRoot].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-      if (members.length < 2) continue;
-      findings.push(violation(ctx, groupIndex, root, members.sort(byName), reservations));
+  // Hundreds of groups, nearly all with one member per stop group: only the shared ones are
+  // sorted, and the reservations are worked out only when there is something to fix.
+  const shared: Array<{ groupIndex: number; root: string; members: InventoryVm[] }> = [];
+  for (const [groupIndex, byRoot] of stoppingMembers(ctx)) {
+    for (const [root, members] of byRoot) {
+      if (members.length >= 2) shared.push({ groupIndex, root, members });
     }
   }
-  return findings;
+  if (shared.length === 0) return [];
+  shared.sort((a, b) => a.groupIndex - b.groupIndex || (a.root < b.root ? -1 : 1));
+  const reservations: Reservations = { groupsInRoot: groupsPerStopGroup(ctx), usedBytes: new Map() };
+  return shared.map((s) => violation(ctx, s.groupIndex, s.root, s.members.sort(byName), reservations));
 }
 
 /** Redundancy group → stop group → its powered-on members that this move stops. */
 function stoppingMembers(ctx: CheckContext): Map<number, Map<string, InventoryVm[]>> {
   const out = new Map<number, Map<string, InventoryVm[]>>();
-  for (const vm of ctx.scope.movingVms) {
+  const { movingVms, movingOwners } = ctx.scope;
+  for (let i = 0; i < movingVms.length; i++) {
+    const vm = movingVms[i]!;
     if (vm.powerState !== 'poweredOn') continue;
     const groups = ctx.redundancy.groupsOfVm.get(vm.id);
-    const unit = ownerUnit(ctx, vm);
+    const unit = movingOwners[i];
     if (!groups || !unit || !stopsVms(ctx.input.request.kind, unit)) continue;
     const root = ctx.stopRoot.get(unit.id) ?? unit.id;
     for (const g of groups) {
-      const byRoot = getOrInit(out, g, () => new Map<string, InventoryVm[]>());
-      getOrInit(byRoot, root, () => []).push(vm);
+      let byRoot = out.get(g);
+      if (byRoot === undefined) {
+        byRoot = new Map<string, InventoryVm[]>();
+        out.set(g, byRoot);
+      }
+      const members = byRoot.get(root);
+      if (members === undefined) byRoot.set(root, [vm]);
+      else members.push(vm);
     }
   }
   return out;

@@ -50,7 +50,7 @@ export function vmSizeBytes(ctx: CheckContext, vm: InventoryVm): number {
   let size = 0;
   for (const dsId of diskDatastoreIds(vm, ctx.idx)) {
     const ds = ctx.idx.datastore.get(dsId);
-    const count = ctx.idx.vmsOnDatastore.get(dsId)?.length ?? 1;
+    const count = ctx.idx.vmsByDatastore.get(dsId)?.length ?? 1;
     if (ds) size += Math.max(0, ds.capacityBytes - ds.freeBytes) / Math.max(1, count);
   }
   return size;

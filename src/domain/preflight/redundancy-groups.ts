@@ -36,21 +36,23 @@ export function buildRedundancyGroups(
   const labelsByMembers = new Map<string, string[]>();
   const unknownVms: RedundancyIndex['unknownVms'] = [];
   const add = (label: string, vmIds: Iterable<string>) => {
-    const ids = [...new Set(vmIds)].sort();
+    const ids = uniqueSorted(vmIds);
     if (ids.length < 2) return;
-    const labels = labelsByMembers.get(ids.join(' '));
-    if (!labels) labelsByMembers.set(ids.join(' '), [label]);
+    const key = ids.join(' ');
+    const labels = labelsByMembers.get(key);
+    if (!labels) labelsByMembers.set(key, [label]);
     else if (!labels.includes(label)) labels.push(label);
   };
   const { redundancy } = topology;
 
   if (redundancy.drsAntiAffinity) {
+    const known = inventoryIdsAmong(inventory, ruleVmIds(inventory));
     for (const cluster of inventory.clusters) {
       for (const rule of cluster.antiAffinityRules) {
         if (rule.enabled)
           add(
             `DRS rule ${rule.name}`,
-            rule.vms.filter((id) => idx.vm.has(id)),
+            rule.vms.filter((id) => known.has(id)),
           );
       }
     }
@@ -83,6 +85,53 @@ export function buildRedundancyGroups(
     );
   }
   return indexGroups(labelsByMembers, unknownVms);
+}
+
+function ruleVmIds(inventory: Inventory): Set<string> {
+  const ids = new Set<string>();
+  for (const cluster of inventory.clusters) {
+    for (const rule of cluster.antiAffinityRules) if (rule.enabled) for (const id of rule.vms) ids.add(id);
+  }
+  return ids;
+}
+
+/** Which of `ids` the inventory has: a set of those few, not a table of every VM by id. */
+function inventoryIdsAmong(inventory: Inventory, ids: ReadonlySet<string>): Set<string> {
+  const known = new Set<string>();
+  if (ids.size === 0) return known;
+  for (let i = 0; i < inventory.vms.length; i++) {
+    const id = inventory.vms[i]!.id;
+    if (ids.has(id)) known.add(id);
+  }
+  return known;
+}
+
+/** The distinct ids in sorted order: sorted first, so duplicates sit side by side and no Set is needed. */
+function uniqueSorted(vmIds: Iterable<string>): string[] {
+  const ids = [...vmIds];
+  // Most groups are pairs: the built-in sort sets up more than a pair needs, hundreds of times.
+  if (ids.length > 8) ids.sort();
+  else insertionSort(ids);
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i] as string;
+    if (n === 0 || ids[n - 1] !== id) ids[n++] = id;
+  }
+  ids.length = n;
+  return ids;
+}
+
+/** The order of sort() without a comparator, for strings (UTF-16 code units). */
+function insertionSort(ids: string[]): void {
+  for (let i = 1; i < ids.length; i++) {
+    const id = ids[i]!;
+    let j = i - 1;
+    while (j >= 0 && ids[j]! > id) {
+      ids[j + 1] = ids[j]!;
+      j--;
+    }
+    ids[j + 1] = id;
+  }
 }
 
 /** Groups in member order, not discovery order, so reordered inventories give the same indexes. */

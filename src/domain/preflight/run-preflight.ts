@@ -31,6 +31,8 @@ export function runPreflight(input: PreflightInput): PreflightResult {
   const runningOn = runningByHost(input.inventory);
   const redundancy = buildRedundancyGroups(input.topology, input.inventory, idx);
   const stopRoot = stopGroupRoots(input.units, idx, unitIdx);
+  // Thousands of (host, datastore) pairs that only a CD-ROM on an ISO needs: worked out on first use.
+  let destinationMounts: Set<string> | undefined;
   const ctx: CheckContext = {
     input,
     idx,
@@ -40,7 +42,10 @@ export function runPreflight(input: PreflightInput): PreflightResult {
     stopRoot,
     redundancy,
     destinationHosts,
-    destinationMounts: new Set(destinationHosts.flatMap((h) => h.datastores)),
+    get destinationMounts(): Set<string> {
+      destinationMounts ??= new Set(destinationHosts.flatMap((h) => h.datastores));
+      return destinationMounts;
+    },
     placement: new Map(),
     runningOn,
   };
@@ -79,6 +84,7 @@ function emptyScope(): MoveScope {
     moving: [],
     movingIds: new Set(),
     movingVms: [],
+    movingOwners: [],
     owner: new Map(),
     byOwner: new Map(),
     atDestination: [],
@@ -137,7 +143,8 @@ function unknownMembers(ctx: CheckContext): Finding[] {
 
 function runningByHost(inventory: Inventory): Map<string, InventoryVm[]> {
   const out = new Map<string, InventoryVm[]>();
-  for (const vm of inventory.vms) {
+  for (let i = 0; i < inventory.vms.length; i++) {
+    const vm = inventory.vms[i]!;
     if (vm.powerState !== 'poweredOn' || vm.host === null) continue;
     const list = out.get(vm.host);
     if (list) list.push(vm);

@@ -26,6 +26,8 @@ export interface MoveScope {
   movingIds: Set<string>;
   /** VMs to move (not already at the destination). */
   movingVms: InventoryVm[];
+  /** The unit each of movingVms moves with, at the same index: the checks loop over thousands. */
+  movingOwners: Array<ProtectedUnit | undefined>;
   /** Moving VM id → the unit it moves with: the unit of its vmx, else its first moving unit. */
   owner: Map<string, string>;
   /** Unit id → the moving VMs it owns. */
@@ -89,9 +91,16 @@ export function buildScope(
   }
   const moving = selected.filter((s) => s.moving);
   const movingIds = new Set(moving.map((s) => s.unit.id));
-  const { movingVms, owner, atDestination } = splitVms(moving, movingIds, unitIdx, sites, request.to);
+  const { movingVms, movingOwners, owner, atDestination } = splitVms(
+    moving,
+    movingIds,
+    unitIdx,
+    sites,
+    request.to,
+  );
   const byOwner = new Map<string, InventoryVm[]>();
-  for (const vm of movingVms) {
+  for (let i = 0; i < movingVms.length; i++) {
+    const vm = movingVms[i]!;
     const id = owner.get(vm.id) ?? '';
     const list = byOwner.get(id);
     if (list) list.push(vm);
@@ -120,7 +129,7 @@ export function buildScope(
       ),
     );
   }
-  return { selected, moving, movingIds, movingVms, owner, byOwner, atDestination, findings };
+  return { selected, moving, movingIds, movingVms, movingOwners, owner, byOwner, atDestination, findings };
 }
 
 /** The units named by `--datastores`, or null when the request does not limit them. */
@@ -172,25 +181,31 @@ function splitVms(
   unitIdx: UnitIndex,
   sites: SiteMap,
   to: string,
-): Pick<MoveScope, 'movingVms' | 'owner' | 'atDestination'> {
+): Pick<MoveScope, 'movingVms' | 'movingOwners' | 'owner' | 'atDestination'> {
   const owner = new Map<string, string>();
   const movingVms: InventoryVm[] = [];
+  const movingOwners: Array<ProtectedUnit | undefined> = [];
   const atDestination: InventoryVm[] = [];
-  const seen = new Set<string>();
+  // A VM on two moving units is listed by both: `owner` already says which moving VMs were seen,
+  // so only the few already at the destination need a set of their own.
+  const arrived = new Set<string>();
   for (const s of moving) {
-    for (const vm of s.vms) {
-      if (seen.has(vm.id)) continue;
-      seen.add(vm.id);
+    for (let i = 0; i < s.vms.length; i++) {
+      const vm = s.vms[i]!;
+      if (owner.has(vm.id) || arrived.has(vm.id)) continue;
       if (vm.host !== null && sites.siteOfHost.get(vm.host) === to) {
+        arrived.add(vm.id);
         atDestination.push(vm);
         continue;
       }
       const vmxName = vmxDatastoreName(vm.vmxPath);
       const vmxUnit = vmxName === null ? undefined : unitIdx.byDatastoreName.get(vmxName);
-      owner.set(vm.id, vmxUnit && movingIds.has(vmxUnit.id) ? vmxUnit.id : s.unit.id);
+      const ownerId = vmxUnit && movingIds.has(vmxUnit.id) ? vmxUnit.id : s.unit.id;
+      owner.set(vm.id, ownerId);
       movingVms.push(vm);
+      movingOwners.push(unitIdx.byId.get(ownerId));
     }
   }
   const byName = (a: InventoryVm, b: InventoryVm) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
-  return { movingVms, owner, atDestination: atDestination.sort(byName) };
+  return { movingVms, movingOwners, owner, atDestination: atDestination.sort(byName) };
 }
