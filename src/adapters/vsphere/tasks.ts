@@ -13,16 +13,18 @@ import type { XmlNode } from './xml.js';
 // to be rebuilt. A poll is stateless, survives a re-login transparently, and costs one small call.
 //
 // The poll is paced by how long the wait has lasted (PollPacer), not by a fixed schedule tuned
-// for one kind of task: the next read comes after a tenth of the time waited so far, between
+// for one kind of task: the next read comes after a twentieth of the time waited so far, between
 // pollFloorMs and maxPollMs. Whatever a task takes (75 ms in the lab, minutes in production),
-// its end is seen at most ~10 % plus one round trip late, at a cost that grows with the log of
-// its duration: ~85 reads for a 60 s task, then one every 2 s.
+// its end is seen at most ~5 % plus one round trip late, at a cost that grows with the log of
+// its duration: ~140 reads for a 60 s task, then one every 2 s. Concurrent waiters share their
+// reads (batchedRead), so a unit's dozens of waits cost vCenter little more than one.
+// Lateness adds up: a unit's steps run one after the other, each ending with a wait.
 
 /** Shortest gap between two reads of the same object: a few round trips of a busy vCenter. */
 export const pollFloorMs = 10;
 export const maxPollMs = 2_000;
 /** Fraction of the time waited so far that the next read waits. */
-const pollFraction = 0.1;
+const pollFraction = 0.05;
 const defaultTimeoutMs = 30 * 60_000;
 
 export class PollPacer {

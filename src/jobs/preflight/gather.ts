@@ -61,6 +61,18 @@ export function vcenterOf(topology: Topology): Topology['sites'][number]['vcente
   return first.vcenter;
 }
 
+/**
+ * Sockets to vCenter for a worker. Host storage calls (RescanAllHba, ResolveMultipleUnresolved-
+ * VmfsVolumes, UnmountVmfsVolume) are synchronous: each holds its socket for as long as the host
+ * takes, seconds to minutes. A run's units rescan and mount on every destination host at once, so
+ * a pool smaller than units × hosts queues those calls one wave after another, and every read of
+ * every other unit waits behind them. Sixteen per unit covers a cluster of sixteen hosts or the
+ * eight shutdowns/registrations a step keeps going, plus their polls.
+ */
+export function vsphereConnections(topology: Topology): number {
+  return Math.min(256, Math.max(16, topology.limits.concurrentDatastores * 16));
+}
+
 export async function connectVsphere(
   topology: Topology,
   env: Readonly<Record<string, string | undefined>>,
@@ -68,6 +80,7 @@ export async function connectVsphere(
   const vc = vcenterOf(topology);
   return VsphereClient.connect({
     url: vc.url,
+    connections: vsphereConnections(topology),
     tls: await tlsFromConfig(vc),
     userName: secret({ ...env }, vc.userEnv),
     password: secret({ ...env }, vc.passwordEnv),
