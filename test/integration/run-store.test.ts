@@ -120,4 +120,38 @@ describe('run store', () => {
     expect(first).toBe('woken');
     expect(await tryAcquireSlot(h.redis, slot('ds_b'))).toBe(true);
   });
+
+  it('reads a run stored by an earlier Bascule as one document and moves its units out on first write', async () => {
+    const store = h.control.store;
+    const created = await createRun();
+    // The earlier layout: the whole run, units inside, in the run's key, its version beside it.
+    const legacy = { ...created, version: 7 };
+    for (const key of [
+      store.keys.runUnits(created.id),
+      store.keys.runUnitVersions(created.id),
+      store.keys.runSeq(created.id),
+    ]) {
+      await h.redis.del(key);
+    }
+    await h.redis.set(store.keys.run(created.id), JSON.stringify(legacy));
+    await h.redis.set(store.keys.runVersion(created.id), '7');
+
+    const read = await store.require(created.id);
+    expect(Object.keys(read.units)).toEqual(units);
+    expect(read.version).toBe(7);
+    // A unit job's first checkpoint after the upgrade.
+    await markStepRunning(store, created.id, 'ds_b', 0);
+    const after = await store.require(created.id);
+    expect(Object.keys(after.units)).toEqual(units);
+    expect(after.units.ds_b?.steps[0]?.state).toBe('running');
+    expect(after.units.ds_a?.steps[0]?.state).toBe('pending');
+    // The version goes on from the document's: one write to move the units, one checkpoint.
+    expect(after.version).toBe(9);
+    expect(await h.redis.hlen(store.keys.runUnits(created.id))).toBe(units.length);
+    const header = JSON.parse((await h.redis.get(store.keys.run(created.id))) ?? '{}') as Record<
+      string,
+      unknown
+    >;
+    expect(header.units).toBeUndefined();
+  });
 });

@@ -158,6 +158,7 @@ export class RunStore {
       return v as string | null;
     });
     const run = requireRun(id, header ? (JSON.parse(header) as RunRecord) : null);
+    if (!unit && (await this.upgradeLegacy(id, run))) return this.unitView(id, unitId);
     run.units = unit ? { [unitId]: JSON.parse(unit) as UnitRecord } : {};
     run.version = Number(seq ?? 0);
     return run;
@@ -229,6 +230,8 @@ export class RunStore {
         const json = JSON.stringify(draft.units[unitId]);
         if (json !== snap?.rawUnits[unitId]) units[unitId] = json;
       }
+      // The run's version goes on from the one the earlier layout kept in the document.
+      if (snap?.legacy) await this.redis.set(this.keys.runSeq(id), String(before.version), 'NX');
       const seq = await compareAndSet(this.redis, this.docKeys(id), {
         expectedHeaderVersion: snap?.headerVersion ?? 0,
         header: JSON.stringify(headerOf(draft)),
@@ -268,6 +271,7 @@ export class RunStore {
         return v as string | null;
       });
       const run = requireRun(id, header ? (JSON.parse(header) as RunRecord) : null);
+      if ((raw === null || raw === undefined) && (await this.upgradeLegacy(id, run))) continue;
       if (raw === null || raw === undefined) {
         throw new BasculeError('RUN_UNIT_UNKNOWN', `run ${id} has no unit ${unitId}`, {
           hint: `Units of this run: ${run.unitOrder.join(', ')}.`,
@@ -322,19 +326,38 @@ export class RunStore {
     if (header === null) return null;
     const rawUnits = (values[1] ?? {}) as Record<string, string>;
     const run = JSON.parse(header) as RunRecord;
-    run.units = {};
-    for (const unitId of run.unitOrder) {
-      const raw = rawUnits[unitId];
-      if (raw !== undefined) run.units[unitId] = JSON.parse(raw) as UnitRecord;
+    const legacy = isLegacy(run, rawUnits);
+    if (!legacy) {
+      run.units = {};
+      for (const unitId of run.unitOrder) {
+        const raw = rawUnits[unitId];
+        if (raw !== undefined) run.units[unitId] = JSON.parse(raw) as UnitRecord;
+      }
     }
-    run.version = Number(values[2] ?? 0);
+    const seq = values[2] as string | null;
+    run.version = seq !== null ? Number(seq) : legacy ? run.version : 0;
     const unitVersions: Record<string, number> = {};
     for (const [u, v] of Object.entries((values[4] ?? {}) as Record<string, string>))
       unitVersions[u] = Number(v);
     // A unit never written has no version yet: the script reads it as 0.
-    for (const unitId of Object.keys(rawUnits)) unitVersions[unitId] ??= 0;
-    return { run, rawUnits, headerVersion: Number(values[3] ?? 0), unitVersions };
+    for (const unitId of legacy ? run.unitOrder : Object.keys(rawUnits)) unitVersions[unitId] ??= 0;
+    return { run, rawUnits, headerVersion: Number(values[3] ?? 0), unitVersions, legacy };
   }
+
+  /**
+   * Moves the units of a run stored by an earlier Bascule (one document, units inside) into the
+   * per-unit layout; true if there was anything to move. A run can outlive an upgrade: migrated on
+   * Friday, failed back on Monday with the new version.
+   */
+  private async upgradeLegacy(id: string, header: RunRecord): Promise<boolean> {
+    if (!isLegacy(header, {})) return false;
+    await this.update(id, () => ({}));
+    return true;
+  }
+}
+
+function isLegacy(header: RunRecord, rawUnits: Record<string, string>): boolean {
+  return Object.keys(rawUnits).length === 0 && Object.keys(header.units ?? {}).length > 0;
 }
 
 interface Snapshot {
@@ -342,6 +365,8 @@ interface Snapshot {
   rawUnits: Record<string, string>;
   headerVersion: number;
   unitVersions: Record<string, number>;
+  /** Stored by an earlier Bascule: one document with the units inside. */
+  legacy: boolean;
 }
 
 /** The run's own fields: what the header document holds (the units are stored one by one). */
