@@ -164,7 +164,7 @@ export async function startBenchLab(
       tls: { caPem: caPem as string, certPem: certPem as string, keyPem: keyPem as string },
     });
     const sitesYaml = join(dir, 'sites.yaml');
-    const raw = labTopology({ model, endpoints: parts.endpoints, caFile: certs.caPath });
+    const raw = labTopology({ model, endpoints: parts.endpoints, caFile: certs.caPath, timeScale });
     // JSON is YAML: Bascule's own parser checks the topology, with the limit set explicitly.
     const topology = parseTopology(JSON.stringify({ ...raw, limits: { concurrentDatastores } }), sitesYaml);
     const env = parseEnv(labEnvFile({ credentials, slackApiUrl: parts.endpoints.slack.apiUrl, sitesYaml }));

@@ -1,8 +1,11 @@
 import { stringify } from 'yaml';
 import type { ProtectionInput } from '../src/config/schema.js';
+import { defaultDurations as dsmDurations } from './dsm/state.js';
 import type { LabCredentials, LabEndpoints } from './lab-info.js';
 import type { LabModel } from './model.js';
 import { labChannels, labGroups, labUsers, siteChannelId } from './slack/workspace.js';
+import { COPY_GB_PER_SECOND } from './storwize/partnership.js';
+import { defaultDurations as zertoDurations } from './zerto/state.js';
 
 // The Bascule configuration of a running lab: sites.yaml (topology pointing at the lab's
 // endpoints, secrets by env name only) and lab.env (the values of those env variables).
@@ -34,6 +37,44 @@ interface ConfigInput {
   model: LabModel;
   endpoints: LabEndpoints;
   caFile: string;
+  /** The lab's time scale: the step estimates are its durations at that scale (default 1). */
+  timeScale?: number;
+}
+
+/**
+ * The lab's own durations as sites.yaml `estimates`, so the card's ETA and the announcements fit a
+ * lab running at `timeScale` (Bascule's defaults are a real site's: a 60 s guest shutdown, an hour
+ * of resync). vSphere steps take the vcsim task durations; the others what the stand-ins take.
+ */
+function labEstimates(model: LabModel, timeScale: number): Record<string, string> {
+  const d = model.taskDurationsMs;
+  const changed = model.datastores.filter((ds) => ds.changedGb > 0).map((ds) => ds.changedGb);
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const at = (ms: number | undefined, fallback: number) =>
+    `${Math.max(1, Math.round((ms ?? fallback) * timeScale))}ms`;
+  return {
+    shutdownVm: at(d.ShutdownGuest, 4_000),
+    powerOffVm: at(d.PowerOffVM_Task, 2_000),
+    registerVm: at(d.RegisterVM_Task, 1_500),
+    powerOnGroup: at(d.PowerOnMultiVM_Task ?? d.PowerOnVM_Task, 3_000),
+    vmotionVm: at(d.RelocateVM_Task, 5_000),
+    rescanHost: at(d.RescanAllHba, 3_000),
+    mountPerHost: at(d.ResolveMultipleUnresolvedVmfsVolumes, 2_000),
+    // Storwize and vCenter calls without a task: a CLI command or a call, about a second each.
+    unregisterVm: at(undefined, 500),
+    unmountPerHost: at(undefined, 500),
+    switchReplication: at(undefined, 1_000),
+    makeWritable: at(undefined, 1_000),
+    toolsWait: at(undefined, 1_000),
+    verify: at(undefined, 1_000),
+    // The DSM and Zerto stand-ins' defaults (lab/dsm/state.ts, lab/zerto/state.ts).
+    swapRoles: at(dsmDurations.swap, 8_000),
+    zertoMove: at(zertoDurations.shutdown + zertoDurations.recover, 8_000),
+    zertoFailover: at(zertoDurations.recover, 5_000),
+    zertoCommit: at(zertoDurations.commit, 3_000),
+    // The Storwize stand-in copies what was written while apart at its fixed rate.
+    resyncUnit: at(changed.length === 0 ? undefined : (mean(changed) / COPY_GB_PER_SECOND) * 1_000, 600_000),
+  };
 }
 
 /** Array names a topology uses for the lab's units (the generated sites.yaml, or a test fixture). */
@@ -79,7 +120,12 @@ export function labProtection(model: LabModel, names: LabArrayNames): Protection
 }
 
 /** The topology object of sites.yaml (validated by the caller with parseTopology). */
-export function labTopology({ model, endpoints, caFile }: ConfigInput): Record<string, unknown> {
+export function labTopology({
+  model,
+  endpoints,
+  caFile,
+  timeScale = 1,
+}: ConfigInput): Record<string, unknown> {
   const n = labEnvNames;
   const storwize = endpoints.storwize.arrays.map((a) => ({
     name: a.name,
@@ -150,6 +196,7 @@ export function labTopology({ model, endpoints, caFile }: ConfigInput): Record<s
       opsChannel: labChannels.infra.id,
       announceChannels: [labChannels.announce.id],
     },
+    estimates: labEstimates(model, timeScale),
     bootOrder: [
       { name: 'databases', pattern: '^db-' },
       { name: 'directory', pattern: '^ldap-' },

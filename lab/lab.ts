@@ -116,6 +116,7 @@ async function writeConfigFiles(
   model: LabModel,
   launched: Launched,
   credentials: LabCredentials,
+  timeScale: number,
 ) {
   const files = {
     model: join(dir, 'model.json'),
@@ -125,7 +126,7 @@ async function writeConfigFiles(
     ...(launched.logPath ? { log: launched.logPath } : {}),
   };
   const { endpoints } = launched;
-  const yaml = labSitesYaml({ model, endpoints, caFile: files.ca });
+  const yaml = labSitesYaml({ model, endpoints, caFile: files.ca, timeScale });
   // A lab whose configuration Bascule would reject is a lab bug: fail here, not in the product.
   parseTopology(yaml, files.sitesYaml);
   await writeFile(files.sitesYaml, yaml);
@@ -165,7 +166,7 @@ export async function startLab(o: StartLabOptions): Promise<Lab> {
         recordProcess(p.role, p.pid),
       ),
     );
-    const files = await writeConfigFiles(dir, model, launched, credentials);
+    const files = await writeConfigFiles(dir, model, launched, credentials, timeScale);
     const info: LabInfo = {
       version: 1,
       dir,

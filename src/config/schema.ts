@@ -26,7 +26,7 @@ const sshFingerprint = z
     /^SHA256:[A-Za-z0-9+/]{43}=?$/,
     'an OpenSSH SHA-256 fingerprint such as SHA256:nThbg6kXUpJWGl7E1IGOCspRomTxdCARLviKw6E5SY8',
   );
-const duration = z.string().regex(/^\d+(s|m|h|d)$/, 'a duration such as 90s, 30m, 2h or 7d');
+const duration = z.string().regex(/^\d+(ms|s|m|h|d)$/, 'a duration such as 500ms, 90s, 30m, 2h or 7d');
 
 const vcenter = z.strictObject({
   url: httpsUrl,
@@ -206,6 +206,33 @@ const limits = z
     forceOffAfterTimeout: true,
   });
 
+/**
+ * What each step takes on this site's hardware, over Bascule's defaults (src/domain/plan/
+ * estimates.ts). They size announcements, ETAs and stall alerts, never a timeout.
+ */
+const estimates = z
+  .strictObject({
+    shutdownVm: duration.optional(),
+    powerOffVm: duration.optional(),
+    unregisterVm: duration.optional(),
+    unmountPerHost: duration.optional(),
+    switchReplication: duration.optional(),
+    makeWritable: duration.optional(),
+    rescanHost: duration.optional(),
+    mountPerHost: duration.optional(),
+    registerVm: duration.optional(),
+    powerOnGroup: duration.optional(),
+    toolsWait: duration.optional(),
+    vmotionVm: duration.optional(),
+    swapRoles: duration.optional(),
+    zertoMove: duration.optional(),
+    zertoFailover: duration.optional(),
+    zertoCommit: duration.optional(),
+    resyncUnit: duration.optional(),
+    verify: duration.optional(),
+  })
+  .default({});
+
 const bootGroup = z.strictObject({
   name: z.string().min(1),
   /** VMs named here, or matching the pattern, start in this group. Groups start in list order. */
@@ -232,6 +259,7 @@ export const topologySchema = z.strictObject({
   capacity,
   notifications,
   limits,
+  estimates,
   bootOrder: z.array(bootGroup).default([]),
   services,
 });

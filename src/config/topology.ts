@@ -1,6 +1,8 @@
 import { parseDocument } from 'yaml';
 import type { z } from 'zod';
+import { durationMs } from '../domain/duration.js';
 import { ConfigError } from '../domain/errors.js';
+import type { StepEstimates } from '../domain/plan/estimates.js';
 import type { ProtectedUnit } from '../domain/replication.js';
 import { type ProtectionConfig, type Topology, topologySchema } from './schema.js';
 
@@ -202,3 +204,36 @@ export function protectedUnits(t: Topology): ProtectedUnit[] {
 }
 
 export { durationMs } from '../domain/duration.js';
+
+/** sites.yaml `estimates` key → the planner's estimate it sets (the compiler checks both sides). */
+const estimateKeys: Record<keyof Topology['estimates'], keyof StepEstimates> = {
+  shutdownVm: 'shutdownVmMs',
+  powerOffVm: 'powerOffVmMs',
+  unregisterVm: 'unregisterVmMs',
+  unmountPerHost: 'unmountPerHostMs',
+  switchReplication: 'switchReplicationMs',
+  makeWritable: 'makeWritableMs',
+  rescanHost: 'rescanHostMs',
+  mountPerHost: 'mountPerHostMs',
+  registerVm: 'registerVmMs',
+  powerOnGroup: 'powerOnGroupMs',
+  toolsWait: 'toolsWaitMs',
+  vmotionVm: 'vmotionVmMs',
+  swapRoles: 'swapRolesMs',
+  zertoMove: 'zertoMoveMs',
+  zertoFailover: 'zertoFailoverMs',
+  zertoCommit: 'zertoCommitMs',
+  resyncUnit: 'resyncUnitMs',
+  verify: 'verifyMs',
+};
+
+/** The step estimates sites.yaml sets, in ms, for the planner (the others keep their defaults). */
+export function estimatesOf(topology: Topology): Partial<StepEstimates> {
+  const out: Partial<StepEstimates> = {};
+  for (const [key, value] of Object.entries(topology.estimates) as Array<
+    [keyof Topology['estimates'], string | undefined]
+  >) {
+    if (value !== undefined) out[estimateKeys[key]] = durationMs(value);
+  }
+  return out;
+}

@@ -67,6 +67,10 @@ describe('preflight against the lab', () => {
     expect(result.blocked).toBe(false);
     const shutdown = result.plan.groups[0]?.steps.find((s) => s.kind === 'shutdown-vms');
     expect(shutdown?.kind === 'shutdown-vms' && shutdown.vms.map((v) => v.name)).not.toContain('ldap-02');
+    // Estimates come from the lab's sites.yaml: its 3 s rescan at time scale 0.01, not a real
+    // site's 30 s default.
+    const rescan = result.plan.groups[0]?.steps.find((s) => s.kind === 'rescan-hosts');
+    expect(rescan?.estimateMs).toBe(30);
   });
 
   it('answers through the CLI with exit code 3 when blocked and the report on stdout', async () => {

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { readEnvOptions } from '../../src/config/env.js';
-import { durationMs, parseTopology, protectedUnits } from '../../src/config/topology.js';
+import { durationMs, estimatesOf, parseTopology, protectedUnits } from '../../src/config/topology.js';
 import { ConfigError } from '../../src/domain/errors.js';
 
 const exampleText = readFileSync(new URL('../../config/sites.example.yaml', import.meta.url), 'utf8');
@@ -165,8 +165,30 @@ describe('sites.yaml validation', () => {
   });
 
   it('converts durations', () => {
+    expect(durationMs('250ms')).toBe(250);
     expect(durationMs('90s')).toBe(90_000);
     expect(durationMs('2h')).toBe(7_200_000);
     expect(durationMs('7d')).toBe(604_800_000);
+  });
+
+  it('reads step estimates for the planner, naming a bad one', () => {
+    expect(estimatesOf(parseTopology(exampleText, 'sites.yaml'))).toEqual({
+      rescanHostMs: 45_000,
+      resyncUnitMs: 7_200_000,
+    });
+    const t = parseTopology(
+      variant((doc) => {
+        doc.estimates = { shutdownVm: '90s', registerVm: '250ms', resyncUnit: '3h' };
+      }),
+      'sites.yaml',
+    );
+    expect(estimatesOf(t)).toEqual({ shutdownVmMs: 90_000, registerVmMs: 250, resyncUnitMs: 10_800_000 });
+    const problems = problemsOf(
+      variant((doc) => {
+        doc.estimates = { shutdownVm: 'soon', bootTime: '1m' };
+      }),
+    );
+    expect(problems.some((p) => p.includes('estimates.shutdownVm'))).toBe(true);
+    expect(problems.some((p) => p.includes('bootTime'))).toBe(true);
   });
 });

@@ -2,7 +2,7 @@ import { buildReplicationAdapters, type ReplicationAdapters } from '../../adapte
 import { tlsFromConfig, VsphereClient } from '../../adapters/vsphere/index.js';
 import { secret } from '../../config/env.js';
 import type { Topology } from '../../config/schema.js';
-import { protectedUnits } from '../../config/topology.js';
+import { estimatesOf, protectedUnits } from '../../config/topology.js';
 import { BasculeError, errorMessage } from '../../domain/errors.js';
 import { fencingFinding } from '../../domain/fencing.js';
 import type { Inventory } from '../../domain/inventory.js';
@@ -113,7 +113,8 @@ export async function gatherPreflight(deps: GatherDeps, request: MoveRequest): P
       request,
       activeRuns,
       now: deps.now?.() ?? new Date(),
-      ...(deps.options ? { options: deps.options } : {}),
+      // sites.yaml's estimates, under any the caller gives.
+      options: { ...deps.options, estimates: { ...estimatesOf(deps.topology), ...deps.options?.estimates } },
     });
     if (request.kind !== 'failover' || deps.fencing === false) return result;
     const fencing = await probeSource(
