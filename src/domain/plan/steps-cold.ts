@@ -93,7 +93,8 @@ function shutdownStep(g: PlanGroupScope, c: StepContext): ShutdownStep | null {
   const on = g.vms.filter(isOn);
   if (on.length === 0) return null;
   const e = c.estimates;
-  // Guests shut down in parallel; a guest without Tools costs the whole timeout, then a power-off.
+  // Guests shut down in parallel. A guest without Tools is powered off at once (the executor does
+  // not wait for a shutdown that cannot come; without forced power-off it refuses before acting).
   const noTools = on.some((v) => !v.toolsRunning);
   return {
     kind: 'shutdown-vms',
@@ -105,7 +106,7 @@ function shutdownStep(g: PlanGroupScope, c: StepContext): ShutdownStep | null {
     })),
     timeoutMs: c.shutdownTimeoutMs,
     forceOff: c.forceOff,
-    estimateMs: Math.max(e.shutdownVmMs, noTools ? c.shutdownTimeoutMs + e.powerOffVmMs : 0),
+    estimateMs: Math.max(e.shutdownVmMs, noTools ? e.powerOffVmMs : 0),
   };
 }
 
