@@ -65,6 +65,11 @@ async function gate(
   }
 }
 
+const APPLY_EFFECT = `
+if redis.call('SET', KEYS[1], '1', 'NX') then redis.call('HINCRBY', KEYS[2], ARGV[1], 1) end
+return 1
+`;
+
 export function worldExecutors(redis: Redis, prefix: string): ExecutorsFor<BaseStepContext> {
   const keys = worldKeys(prefix);
   const run = async (kind: StepKind, ctx: BaseStepContext): Promise<StepOutcome> => {
@@ -85,9 +90,9 @@ export function worldExecutors(redis: Redis, prefix: string): ExecutorsFor<BaseS
       });
     }
     ctx.progress({ percent: 50, message: `${name} half way` });
-    if ((await redis.set(keys.effect(ctx.runId, name), '1', 'NX')) === 'OK') {
-      await redis.hincrby(keys.effects(ctx.runId), name, 1);
-    }
+    // The effect and its count in one script: a worker SIGKILLed between two separate commands
+    // would leave the effect applied and uncounted, and the resumed step would see it done.
+    await redis.eval(APPLY_EFFECT, 2, keys.effect(ctx.runId, name), keys.effects(ctx.runId), name);
     await gate(redis, keys, name, 'after', ctx.signal);
     await redis.rpush(keys.log(ctx.runId), `end ${name}`);
     return { summary: `${name} done`, details: { step: name } };
