@@ -72,7 +72,14 @@ describe.each(methods)('replication contract: %s', (method) => {
 
   it('treats a switchover toward the site already primary as a no-op', async () => {
     const u = unit();
-    const before = await adapters.forUnit(u).status(u);
+    // After the move above, replication back may still be catching up (Zerto's delta sync): wait
+    // until it is in sync, so that the no-op is seen to leave it so.
+    let before = await adapters.forUnit(u).status(u);
+    for (let i = 0; i < 200 && before.health !== 'in-sync'; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      before = await adapters.forUnit(u).status(u);
+    }
+    expect(before.health).toBe('in-sync');
     const again = await adapters.forUnit(u).switchover(u, u.peerSite);
     expect(again.primarySite).toBe(before.primarySite);
     expect(again.health).toBe(before.health);
