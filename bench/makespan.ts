@@ -21,6 +21,7 @@ import { stepExecutors } from '../src/jobs/steps/index.js';
 import { parallelRegistrations } from '../src/jobs/steps/register-vms.js';
 import { parallelShutdowns } from '../src/jobs/steps/shutdown-vms.js';
 import type { StepContext } from '../src/jobs/steps/types.js';
+import { deleteKeysUnder } from '../test/support/redis-keys.js';
 
 // Makespan benchmark (issue 7): 20 cold (Storwize) datastores × 10 VMs moved site5 → lognes with
 // the lab's task durations, at a lab time scale. Three times, from the same durations and limits:
@@ -354,12 +355,7 @@ export async function runBascule(lab: BenchLab, units: string[], timeScale: numb
     await engine.close().catch(() => undefined);
     await services.close().catch(() => undefined);
     await control.close().catch(() => undefined);
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
     await redis.quit().catch(() => undefined);
   }
 }

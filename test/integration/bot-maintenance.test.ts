@@ -25,6 +25,7 @@ import { slackSender } from '../../src/jobs/maintenance/sender.js';
 import { freePort } from '../support/free-port.js';
 import { maintenanceWorld, PARIS } from '../support/maintenance-fixtures.js';
 import { buildTopology, cold, hot, preflightInput, zerto } from '../support/preflight-fixtures.js';
+import { deleteKeysUnder } from '../support/redis-keys.js';
 
 // /maintenance and the maintenance buttons end to end, kept lean: the real Bolt app on its HTTP
 // receiver driven with signed requests, the Slack stand-in, real Redis under a random prefix, and
@@ -85,12 +86,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await bot?.stop().catch(() => undefined);
   if (redis) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
     await redis.quit();
   }
   await sim?.stop();

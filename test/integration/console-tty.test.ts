@@ -13,6 +13,7 @@ import { isTerminal, type RunEngine, RunStore, startRunEngine } from '../../src/
 import { createStepServices } from '../../src/jobs/run/step-services.js';
 import { stepExecutors } from '../../src/jobs/steps/index.js';
 import type { StepContext } from '../../src/jobs/steps/types.js';
+import { deleteKeysUnder } from '../support/redis-keys.js';
 import { binPath, repoRoot } from '../support/spawn-bascule.js';
 
 // `bascule console` under a real pseudo-terminal (tmux): Tab completion, a move typed at the prompt,
@@ -116,12 +117,7 @@ afterAll(async () => {
   await engine?.close().catch(() => undefined);
   await services?.close().catch(() => undefined);
   if (redis) {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length > 0) await redis.del(...keys);
-    } while (cursor !== '0');
+    await deleteKeysUnder(redis, prefix);
     await redis.quit();
   }
   await lab?.stop();

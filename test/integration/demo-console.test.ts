@@ -12,6 +12,7 @@ import { LabVcenter } from '../../src/cli/demo/lab-state.js';
 import { DemoScreen } from '../../src/cli/demo/screen.js';
 import { DemoCheckError, type DemoScope, runConsoleDemo } from '../../src/cli/demo/script.js';
 import { startWorker, stopWorker } from '../../src/cli/demo/worker.js';
+import { deleteKeysUnder } from '../support/redis-keys.js';
 
 // The demo's operator session, short form: `bascule console` on a pseudo-terminal (util-linux
 // script), driven by what its screen shows, against a lab (timeScale 0.01) and a `bascule worker`
@@ -69,12 +70,7 @@ afterEach(async () => {
   worker = undefined;
   await vcenter?.close();
   const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
   await lab?.stop();
   await rm(dir, { recursive: true, force: true });

@@ -11,6 +11,7 @@ import {
   startNotifyWorker,
 } from '../../src/jobs/notify/notify-queue.js';
 import type { NotifyMessage } from '../../src/jobs/notify/types.js';
+import { deleteKeysUnder } from '../support/redis-keys.js';
 import { REDIS_URL } from '../support/run-harness.js';
 import { silentSlackLogger as quiet } from '../support/silent-slack-logger.js';
 
@@ -39,12 +40,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await worker?.close();
   await queue.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
   await sim.stop();
 });

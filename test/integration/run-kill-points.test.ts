@@ -1,5 +1,4 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { StepKind } from '../../src/domain/plan/types.js';
 import {
   createFaultRuns,
   ended,
@@ -10,6 +9,7 @@ import {
   stepState,
   vmsOn,
 } from '../support/fault-lab.js';
+import { COLD_PLAN_STEPS } from '../support/run-plans.js';
 import { type StepHarness, startStepHarness } from '../support/step-harness.js';
 
 // Issue 7's loop over every kill point of a cold migration: for each step of the plan, a worker
@@ -25,17 +25,7 @@ const unit = 'SAN-SITE5-PROD-02';
 const from: Site = 'site5';
 const to: Site = 'lognes';
 /** The cold plan's steps, in order; checked against the real plan so a new step is not missed. */
-const coldSteps: StepKind[] = [
-  'shutdown-vms',
-  'unregister-vms',
-  'unmount-datastore',
-  'switch-replication',
-  'rescan-hosts',
-  'mount-datastore',
-  'register-vms',
-  'power-on-vms',
-  'verify',
-];
+const coldSteps = COLD_PLAN_STEPS;
 
 let lab: StepHarness | undefined;
 let runs: FaultRuns | undefined;

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { labChannels, type SlackSim, siteChannelId, startSlackSim } from '../../lab/slack/index.js';
 import { NotifyQueue, type NotifyWorker, startNotifyWorker } from '../../src/jobs/notify/notify-queue.js';
 import type { NotifyMessage } from '../../src/jobs/notify/types.js';
+import { deleteKeysUnder } from '../support/redis-keys.js';
 import { REDIS_URL } from '../support/run-harness.js';
 import { silentSlackLogger as quiet } from '../support/silent-slack-logger.js';
 
@@ -49,12 +50,7 @@ beforeEach(async () => {
 afterEach(async () => {
   await worker.close();
   await queue.close();
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-    cursor = next;
-    if (keys.length > 0) await redis.del(...keys);
-  } while (cursor !== '0');
+  await deleteKeysUnder(redis, prefix);
   await redis.quit();
   await sim.stop();
 });

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PlanStep } from '../../src/domain/plan/types.js';
 import { createStepExecutors } from '../../src/jobs/steps/index.js';
+import { COLD_PLAN_STEPS } from '../support/run-plans.js';
 import {
   groupOf,
   type LabState,
@@ -55,17 +56,7 @@ describe('cold unit step by step', () => {
 
     const pre = await h.preflight({ datastores: [unit] });
     const group = groupOf(pre.plan, unit);
-    expect(group.steps.map((s) => s.kind)).toEqual([
-      'shutdown-vms',
-      'unregister-vms',
-      'unmount-datastore',
-      'switch-replication',
-      'rescan-hosts',
-      'mount-datastore',
-      'register-vms',
-      'power-on-vms',
-      'verify',
-    ]);
+    expect(group.steps.map((s) => s.kind)).toEqual(COLD_PLAN_STEPS);
 
     const outcomes = new Map<string, Awaited<ReturnType<StepHarness['run']>>>();
     for (const step of group.steps) {

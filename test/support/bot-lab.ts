@@ -20,6 +20,7 @@ import { createStepServices } from '../../src/jobs/run/step-services.js';
 import { stepExecutors } from '../../src/jobs/steps/index.js';
 import type { StepContext } from '../../src/jobs/steps/types.js';
 import { freePort } from './free-port.js';
+import { deleteKeysUnder } from './redis-keys.js';
 
 // The bot on a whole in-process lab: vCenter simulator and array stand-ins at timeScale 0.01, the
 // Slack stand-in, real Redis under a random key prefix, the run engine (real step executors) started
@@ -144,12 +145,7 @@ export async function startBotLab(): Promise<BotLab> {
       await bot.stop().catch(() => undefined);
       await engine?.close().catch(() => undefined);
       await services.close().catch(() => undefined);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysUnder(redis, prefix);
       await redis.quit();
       await lab.stop();
       await rm(dir, { recursive: true, force: true });

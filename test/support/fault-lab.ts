@@ -9,6 +9,7 @@ import type { Plan } from '../../src/domain/plan/types.js';
 import { gatherPreflight } from '../../src/jobs/preflight/gather.js';
 import { activeRuns, RunControl, type RunRecord } from '../../src/jobs/run/index.js';
 import { freePort } from './free-port.js';
+import { deleteKeysUnder } from './redis-keys.js';
 import { REDIS_URL } from './run-harness.js';
 import { repoRoot } from './spawn-bascule.js';
 import type { LabState, LabVmState, StepHarness } from './step-harness.js';
@@ -90,12 +91,7 @@ export function createFaultRuns(lab: StepHarness, redisUrl = REDIS_URL): FaultRu
     async cleanup() {
       await Promise.all(children.splice(0).map((c) => runs.kill(c)));
       await control.close().catch(() => undefined);
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysUnder(redis, prefix);
       await redis.quit();
     },
   };

@@ -10,6 +10,7 @@ import {
   type RunRecord,
   startRunEngine,
 } from '../../src/jobs/run/index.js';
+import { deleteKeysUnder } from './redis-keys.js';
 import { worldExecutors } from './world-executors.js';
 
 // One engine test's world: a Redis connection, a random key prefix (BullMQ's and the run store's),
@@ -88,12 +89,7 @@ export async function createRunHarness(): Promise<RunHarness> {
     async cleanup() {
       await Promise.all(engines.map((e) => e.close()));
       await control.close();
-      let cursor = '0';
-      do {
-        const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 500);
-        cursor = next;
-        if (keys.length > 0) await redis.del(...keys);
-      } while (cursor !== '0');
+      await deleteKeysUnder(redis, prefix);
       await redis.quit();
     },
   };

@@ -109,3 +109,16 @@ export const COLD_STEPS: StepKind[] = [
   'switch-replication',
   'mount-datastore',
 ];
+
+/** The real cold plan's steps, in the field report's order (test/unit/plan-steps.test.ts pins it). */
+export const COLD_PLAN_STEPS: StepKind[] = [
+  'shutdown-vms',
+  'unregister-vms',
+  'unmount-datastore',
+  'switch-replication',
+  'rescan-hosts',
+  'mount-datastore',
+  'register-vms',
+  'power-on-vms',
+  'verify',
+];

@@ -151,17 +151,7 @@ export class RunStore {
    * controls and its own steps), without reading and decoding every other unit of the run.
    */
   async unitView(id: string, unitId: string): Promise<RunRecord> {
-    const k = this.keys;
-    const res = await this.redis.multi().get(k.run(id)).hget(k.runUnits(id), unitId).get(k.runSeq(id)).exec();
-    const [header, unit, seq] = (res ?? []).map(([err, v]) => {
-      if (err) throw err;
-      return v as string | null;
-    });
-    const run = requireRun(id, header ? (JSON.parse(header) as RunRecord) : null);
-    if (!unit && (await this.upgradeLegacy(id, run))) return this.unitView(id, unitId);
-    run.units = unit ? { [unitId]: JSON.parse(unit) as UnitRecord } : {};
-    run.version = Number(seq ?? 0);
-    return run;
+    return (await this.readUnit(id, unitId)).run;
   }
 
   /**
@@ -211,20 +201,19 @@ export class RunStore {
       const mutation = mutate(draft);
       if (mutation === null) return { run: before, result: undefined, changed: false };
       const at = new Date().toISOString();
-      const effects: SideEffect[] = [...(mutation.effects ?? [])];
+      const membership: SideEffect[] = [];
       if (isTerminal(draft.status) && !isTerminal(before.status)) {
         draft.endedAt = draft.endedAt ?? at;
-        effects.push({ op: 'srem', key: this.keys.active(), member: id });
+        membership.push({ op: 'srem', key: this.keys.active(), member: id });
       } else if (!isTerminal(draft.status) && isTerminal(before.status)) {
         draft.endedAt = null;
-        effects.push({ op: 'sadd', key: this.keys.active(), member: id });
+        membership.push({ op: 'sadd', key: this.keys.active(), member: id });
       }
-      for (const a of mutation.audit ?? []) effects.push(...auditEffects(this.keys, a, at));
       const events = [...(mutation.events ?? [])];
       if (draft.status !== before.status) {
         events.push({ type: 'run', runId: id, status: draft.status, version: 0 });
       }
-      for (const e of events) effects.push(eventEffect(this.keys, e));
+      const effects = this.effectsOf(mutation, membership, events, at);
       const units: Record<string, string> = {};
       for (const unitId of draft.unitOrder) {
         const json = JSON.stringify(draft.units[unitId]);
@@ -257,8 +246,55 @@ export class RunStore {
     unitId: string,
     mutate: (unit: UnitRecord, run: Readonly<RunRecord>) => Mutation<T> | null,
   ): Promise<{ unit: UnitRecord; run: RunRecord; result: T | undefined; changed: boolean }> {
-    const k = this.keys;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const { run, unit, unitVersion } = await this.readUnit(id, unitId);
+      if (unit === null) {
+        throw new BasculeError('RUN_UNIT_UNKNOWN', `run ${id} has no unit ${unitId}`, {
+          hint: `Units of this run: ${run.unitOrder.join(', ')}.`,
+        });
+      }
+      const mutation = mutate(unit, run);
+      if (mutation === null) return { unit, run, result: undefined, changed: false };
+      const written = await compareAndSet(this.redis, this.docKeys(id), {
+        expectedHeaderVersion: null,
+        header: null,
+        expectedUnitVersions: { [unitId]: unitVersion },
+        units: { [unitId]: JSON.stringify(unit) },
+        effects: this.effectsOf(mutation, [], mutation.events ?? []),
+      });
+      if (written !== null) {
+        run.version = written;
+        return { unit, run, result: mutation.result, changed: true };
+      }
+    }
+    throw contended(id);
+  }
+
+  /** A mutation's own effects, then `extra`, its audit entries and `events`, in that order. */
+  private effectsOf(
+    mutation: Mutation<unknown>,
+    extra: SideEffect[],
+    events: RunEvent[],
+    at = new Date().toISOString(),
+  ): SideEffect[] {
+    return [
+      ...(mutation.effects ?? []),
+      ...extra,
+      ...(mutation.audit ?? []).flatMap((a) => auditEffects(this.keys, a, at)),
+      ...events.map((e) => eventEffect(this.keys, e)),
+    ];
+  }
+
+  /**
+   * The run with only `unitId` among its units (null when it has none such), and that unit's
+   * version, in one MULTI. A run in the earlier layout is upgraded first.
+   */
+  private async readUnit(
+    id: string,
+    unitId: string,
+  ): Promise<{ run: RunRecord; unit: UnitRecord | null; unitVersion: number }> {
+    const k = this.keys;
+    for (;;) {
       const res = await this.redis
         .multi()
         .get(k.run(id))
@@ -271,34 +307,12 @@ export class RunStore {
         return v as string | null;
       });
       const run = requireRun(id, header ? (JSON.parse(header) as RunRecord) : null);
-      if ((raw === null || raw === undefined) && (await this.upgradeLegacy(id, run))) continue;
-      if (raw === null || raw === undefined) {
-        throw new BasculeError('RUN_UNIT_UNKNOWN', `run ${id} has no unit ${unitId}`, {
-          hint: `Units of this run: ${run.unitOrder.join(', ')}.`,
-        });
-      }
-      const unit = JSON.parse(raw) as UnitRecord;
-      run.units = { [unitId]: unit };
+      if (!raw && (await this.upgradeLegacy(id, run))) continue;
+      const unit = raw ? (JSON.parse(raw) as UnitRecord) : null;
+      run.units = unit ? { [unitId]: unit } : {};
       run.version = Number(seq ?? 0);
-      const mutation = mutate(unit, run);
-      if (mutation === null) return { unit, run, result: undefined, changed: false };
-      const at = new Date().toISOString();
-      const effects: SideEffect[] = [...(mutation.effects ?? [])];
-      for (const a of mutation.audit ?? []) effects.push(...auditEffects(this.keys, a, at));
-      for (const e of mutation.events ?? []) effects.push(eventEffect(this.keys, e));
-      const written = await compareAndSet(this.redis, this.docKeys(id), {
-        expectedHeaderVersion: null,
-        header: null,
-        expectedUnitVersions: { [unitId]: Number(unitVersion ?? 0) },
-        units: { [unitId]: JSON.stringify(unit) },
-        effects,
-      });
-      if (written !== null) {
-        run.version = written;
-        return { unit, run, result: mutation.result, changed: true };
-      }
+      return { run, unit, unitVersion: Number(unitVersion ?? 0) };
     }
-    throw contended(id);
   }
 
   private docKeys(id: string): RunDocKeys {
